@@ -1,0 +1,132 @@
+"""Read and write base meshes (OBJ, PLY, GLB) without reordering or splitting vertices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from .errors import MeshError
+from .garment_mesh import GarmentMesh
+
+MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf")
+
+
+@dataclass
+class BaseMesh:
+    """A triangle mesh in pattern space (cm, +Y up), optionally with panel ids and pattern coords."""
+
+    vertices: np.ndarray  # (V, 3)
+    faces: np.ndarray  # (F, 3)
+    panel_ids: np.ndarray | None = None
+    uv: np.ndarray | None = None
+    source: str = "<mesh>"
+
+    def as_garment(self, panel_names: list[str]) -> GarmentMesh:
+        """The mesh as a GarmentMesh; needs per-vertex panel ids and pattern coordinates."""
+        if self.panel_ids is None or self.uv is None:
+            raise MeshError("mesh has no per-vertex panel ids and pattern coordinates", source=self.source)
+        if self.panel_ids.size and (self.panel_ids.min() < 0 or self.panel_ids.max() >= len(panel_names)):
+            raise MeshError(
+                f"panel ids range {self.panel_ids.min()}..{self.panel_ids.max()} but the pattern "
+                f"has {len(panel_names)} panels",
+                source=self.source,
+            )
+        return GarmentMesh(self.vertices, self.faces, self.panel_ids, self.uv, list(panel_names))
+
+
+def mesh_from_arrays(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    panel_ids: np.ndarray | None = None,
+    uv: np.ndarray | None = None,
+    source: str = "<mesh>",
+) -> BaseMesh:
+    """Validate raw arrays (from a file or a Blender object) into a BaseMesh."""
+    v = np.asarray(vertices, np.float64)
+    f = np.asarray(faces)
+    if v.ndim != 2 or v.shape[1] != 3 or len(v) == 0:
+        raise MeshError(f"expected (N, 3) vertices, got shape {v.shape}", source=source)
+    if f.size == 0:
+        raise MeshError("mesh has no faces", source=source)
+    if f.ndim != 2 or f.shape[1] != 3:
+        raise MeshError(f"expected triangles (F, 3), got shape {f.shape}", source=source)
+    if not np.isfinite(v).all():
+        bad = int(np.flatnonzero(~np.isfinite(v).all(axis=1))[0])
+        raise MeshError("vertex coordinates are not finite", source=source, where=f"vertex {bad}")
+    f = f.astype(np.int64)
+    if f.min() < 0 or f.max() >= len(v):
+        raise MeshError(f"face indices out of range 0..{len(v) - 1}", source=source)
+    for name, arr, width in (("panel_ids", panel_ids, 1), ("uv", uv, 2)):
+        if arr is not None and np.asarray(arr).reshape(len(v), -1).shape[1] != width:
+            raise MeshError(f"{name} must have one entry per vertex", source=source)
+    return BaseMesh(
+        v,
+        f,
+        None if panel_ids is None else np.asarray(panel_ids, np.int32).reshape(-1),
+        None if uv is None else np.asarray(uv, np.float64).reshape(-1, 2),
+        source,
+    )
+
+
+def load_mesh(path: str | Path, scale: float = 1.0) -> BaseMesh:
+    """Load OBJ/PLY/GLB in vertex order (``process=False``); ``scale`` converts file units to cm.
+
+    PLY vertex properties ``panel``, ``u`` and ``v`` (as :func:`save_garment_mesh` writes
+    them) become panel ids and pattern coordinates.
+    """
+    path = Path(path)
+    src = str(path)
+    if not path.is_file():
+        raise MeshError("file not found", source=src)
+    if path.suffix.lower() not in MESH_SUFFIXES:
+        raise MeshError(
+            f"unsupported mesh format {path.suffix!r} (use {', '.join(MESH_SUFFIXES)})", source=src
+        )
+    try:
+        loaded = trimesh.load(str(path), process=False, maintain_order=True)
+    except Exception as err:  # trimesh raises many kinds on corrupt files
+        raise MeshError(f"cannot read mesh: {err}", source=src) from err
+    if isinstance(loaded, trimesh.Scene):
+        geoms = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)]
+        if not geoms:
+            raise MeshError("file holds no triangle mesh", source=src)
+        loaded = geoms[0] if len(geoms) == 1 else trimesh.util.concatenate(geoms)
+    if not isinstance(loaded, trimesh.Trimesh):
+        raise MeshError(f"file holds no triangle mesh (got {type(loaded).__name__})", source=src)
+    panel_ids = uv = None
+    raw = loaded.metadata.get("_ply_raw", {}).get("vertex", {}).get("data")
+    if raw is not None and raw.dtype.names and {"panel", "u", "v"} <= set(raw.dtype.names):
+        panel_ids = np.asarray(raw["panel"]).reshape(-1)
+        uv = np.stack([np.asarray(raw["u"]).reshape(-1), np.asarray(raw["v"]).reshape(-1)], axis=1)
+    return mesh_from_arrays(np.asarray(loaded.vertices) * scale, np.asarray(loaded.faces), panel_ids, uv, src)
+
+
+def save_garment_mesh(mesh: GarmentMesh, path: str | Path) -> Path:
+    """Write a garment mesh: PLY keeps panel ids and pattern coords as vertex properties; OBJ
+    writes pattern coords as ``vt`` (cm) and one group per panel."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if path.suffix.lower() == ".ply":
+        t = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
+        t.vertex_attributes["panel"] = mesh.panel_ids.astype(np.int32)
+        t.vertex_attributes["u"] = mesh.uv[:, 0]
+        t.vertex_attributes["v"] = mesh.uv[:, 1]
+        tmp.write_bytes(t.export(file_type="ply"))
+    elif path.suffix.lower() == ".obj":
+        lines = ["# Garment Refiner garment mesh: cm, +Y up; vt = pattern coordinates (cm)"]
+        lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in mesh.vertices]
+        lines += [f"vt {u:.6f} {v:.6f}" for u, v in mesh.uv]
+        face_panel = mesh.panel_ids[mesh.faces[:, 0]]
+        for pid, name in enumerate(mesh.panel_names):
+            lines.append(f"g {name}")
+            for a, b, c in mesh.faces[face_panel == pid] + 1:
+                lines.append(f"f {a}/{a} {b}/{b} {c}/{c}")
+        tmp.write_text("\n".join(lines) + "\n")
+    else:
+        raise MeshError("write garment meshes as .ply or .obj", source=str(path))
+    tmp.replace(path)
+    return path
