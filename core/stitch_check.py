@@ -175,12 +175,16 @@ def _group_seams(report: StitchReport, mesh: GarmentMesh, all_pairs: list, patte
     measured = [s.gap_cm for s in report.stitches if s.gap_cm is not None]
     report.max_gap_cm = max(measured + gaps) if (measured or gaps) else None
     report.seam_groups = len(groups)
+    report.vertex_status = seam_vertex_status(pattern, mesh, report)
+
+
+def seam_vertex_status(pattern: Pattern, mesh: GarmentMesh, report: StitchReport) -> np.ndarray:
+    """Per mesh vertex: SEAM_NONE, SEAM_OK or SEAM_BAD (a vertex on a bad stitch's edge)."""
     status = np.full(mesh.n_vertices, SEAM_NONE, np.int8)
-    for k, s in enumerate(pattern.stitches):
-        if not report.stitches[k].exists:
+    for s, result in zip(pattern.stitches, report.stitches, strict=True):
+        if not result.exists:
             continue
         for side in (s.a, s.b):
             idx, _ = _vertices_on_edge(pattern, mesh, side.panel, side.edge)
-            bad = not report.stitches[k].ok
-            status[idx] = np.maximum(status[idx], SEAM_BAD if bad else SEAM_OK)
-    report.vertex_status = status
+            status[idx] = np.maximum(status[idx], SEAM_OK if result.ok else SEAM_BAD)
+    return status

@@ -1,0 +1,21 @@
+"""Blender operators and the scene settings they use."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import garment_ops, properties
+
+CLASSES = (*properties.CLASSES, *garment_ops.CLASSES)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    properties.register()
+
+
+def unregister() -> None:
+    properties.unregister()
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

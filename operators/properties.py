@@ -1,0 +1,62 @@
+"""Scene settings of the Garment tab and the last stitch report shown in it."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import (
+    CollectionProperty,
+    FloatProperty,
+    IntProperty,
+    StringProperty,
+)
+
+
+class GarmentReportLine(bpy.types.PropertyGroup):
+    """One bad stitch, as shown in the panel."""
+
+    text: StringProperty(name="Text")  # type: ignore[valid-type]
+
+
+class GarmentSettings(bpy.types.PropertyGroup):
+    """Per-scene settings (``scene.garment``)."""
+
+    edge_length: FloatProperty(  # type: ignore[valid-type]
+        name="Edge Length",
+        description="Target triangle edge length of the box mesh, in centimetres",
+        default=2.0,
+        min=0.3,
+        max=20.0,
+        subtype="DISTANCE_CAMERA",
+        unit="NONE",
+    )
+    length_tol: FloatProperty(  # type: ignore[valid-type]
+        name="Length Tolerance",
+        description="Largest accepted length difference of two stitched edges, in centimetres",
+        default=1.0,
+        min=0.0,
+        max=50.0,
+    )
+    gap_tol: FloatProperty(  # type: ignore[valid-type]
+        name="Gap Tolerance",
+        description="Largest accepted 3D distance of points that a stitch joins, in centimetres",
+        default=0.5,
+        min=0.0,
+        max=50.0,
+    )
+    pattern_path: StringProperty(name="Pattern", subtype="FILE_PATH")  # type: ignore[valid-type]
+    report_object: StringProperty(name="Checked Object")  # type: ignore[valid-type]
+    report_stitches: IntProperty(name="Stitches", default=-1)  # type: ignore[valid-type]
+    report_accuracy: FloatProperty(name="Stitch Accuracy", subtype="PERCENTAGE")  # type: ignore[valid-type]
+    report_max_gap: FloatProperty(name="Largest Gap (cm)", default=-1.0)  # type: ignore[valid-type]
+    report_lines: CollectionProperty(type=GarmentReportLine)  # type: ignore[valid-type]
+
+
+CLASSES = (GarmentReportLine, GarmentSettings)
+
+
+def register() -> None:
+    bpy.types.Scene.garment = bpy.props.PointerProperty(type=GarmentSettings)
+
+
+def unregister() -> None:
+    del bpy.types.Scene.garment

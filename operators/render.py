@@ -1,0 +1,108 @@
+"""A small Cycles preview render of garment objects (teasers, headless jobs, tests)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import bpy
+import numpy as np
+from mathutils import Euler, Vector
+
+from .scene_io import PANEL_ATTR
+
+PANEL_PALETTE = [
+    (0.80, 0.30, 0.25),
+    (0.25, 0.45, 0.80),
+    (0.90, 0.75, 0.30),
+    (0.35, 0.70, 0.45),
+    (0.65, 0.40, 0.75),
+    (0.95, 0.55, 0.35),
+    (0.40, 0.75, 0.80),
+    (0.75, 0.75, 0.75),
+]
+
+
+def fabric_material(name: str = "Garment Fabric") -> bpy.types.Material:
+    """Principled cloth shader coloured by the ``panel`` attribute (one hue per panel)."""
+    mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
+    mat.use_nodes = True
+    nt = mat.node_tree
+    nt.nodes.clear()
+    out = nt.nodes.new("ShaderNodeOutputMaterial")
+    bsdf = nt.nodes.new("ShaderNodeBsdfPrincipled")
+    bsdf.inputs["Roughness"].default_value = 0.85
+    if "Sheen Weight" in bsdf.inputs:
+        bsdf.inputs["Sheen Weight"].default_value = 0.4
+    attr = nt.nodes.new("ShaderNodeAttribute")
+    attr.attribute_name = PANEL_ATTR
+    scale = nt.nodes.new("ShaderNodeMath")
+    scale.operation = "DIVIDE"
+    scale.inputs[1].default_value = float(len(PANEL_PALETTE))
+    ramp = nt.nodes.new("ShaderNodeValToRGB")
+    ramp.color_ramp.interpolation = "CONSTANT"
+    elements = ramp.color_ramp.elements
+    while len(elements) < len(PANEL_PALETTE):
+        elements.new(0.0)
+    for k, (el, rgb) in enumerate(zip(elements, PANEL_PALETTE, strict=True)):
+        el.position = k / len(PANEL_PALETTE)
+        el.color = (*rgb, 1.0)
+    nt.links.new(attr.outputs["Fac"], scale.inputs[0])
+    nt.links.new(scale.outputs[0], ramp.inputs["Fac"])
+    nt.links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
+    nt.links.new(bsdf.outputs["BSDF"], out.inputs["Surface"])
+    return mat
+
+
+def _world_bounds(objects) -> np.ndarray:
+    pts = []
+    for obj in objects:
+        mw = obj.matrix_world
+        pts += [mw @ v.co for v in obj.data.vertices] if obj.type == "MESH" else []
+    return np.array(pts)
+
+
+def setup_preview(objects, resolution: int = 256, samples: int = 16) -> bpy.types.Object:
+    """Camera at a three-quarter front view framing ``objects``, a sun, a grey world, Cycles CPU."""
+    scene = bpy.context.scene
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = samples
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x = scene.render.resolution_y = resolution
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    world = scene.world or bpy.data.worlds.new("World")
+    scene.world = world
+    world.color = (0.6, 0.62, 0.66)
+    if world.use_nodes and "Background" in world.node_tree.nodes:
+        world.node_tree.nodes["Background"].inputs["Color"].default_value = (0.6, 0.62, 0.66, 1.0)
+    sun = bpy.data.objects.new("Preview Sun", bpy.data.lights.new("Preview Sun", "SUN"))
+    sun.data.energy = 3.0
+    sun.rotation_euler = Euler((math.radians(40), math.radians(10), math.radians(30)))
+    scene.collection.objects.link(sun)
+    cam = bpy.data.objects.new("Preview Camera", bpy.data.cameras.new("Preview Camera"))
+    scene.collection.objects.link(cam)
+    cam.rotation_euler = Euler((math.radians(80), 0.0, math.radians(25)))
+    scene.camera = cam
+    bpy.context.view_layer.update()
+    pts = _world_bounds(objects)
+    if len(pts):
+        co, _ = cam.camera_fit_coords(bpy.context.evaluated_depsgraph_get(), pts.ravel().tolist())
+        direction = cam.matrix_world.to_quaternion() @ Vector((0, 0, 1))
+        cam.location = co + direction * 0.08 * float(np.ptp(pts, axis=0).max())
+    mat = fabric_material()
+    for obj in objects:
+        if obj.type == "MESH" and PANEL_ATTR in obj.data.attributes:
+            obj.data.materials.clear()
+            obj.data.materials.append(mat)
+    return cam
+
+
+def render_png(path: str | Path) -> Path:
+    """Render the current scene camera to a PNG file."""
+    path = Path(path).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bpy.context.scene.render.filepath = str(path)
+    bpy.ops.render.render(write_still=True)
+    return path

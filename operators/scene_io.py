@@ -1,0 +1,161 @@
+"""Blender data in and out: garment meshes, pattern outlines and seam colours.
+
+Pattern space (cm, +Y up) maps to Blender metres (+Z up) with ``core.frames``. A garment
+object carries a ``pattern`` UV map (panel-local pattern coordinates in metres), an integer
+``panel`` point attribute, and its sewing pattern as the custom property ``garment_pattern``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import bpy
+import numpy as np
+
+from ..core.errors import MeshError
+from ..core.frames import CM_PER_M, blender_to_pattern, pattern_to_blender
+from ..core.garment_mesh import GarmentMesh
+from ..core.meshio import BaseMesh, mesh_from_arrays
+from ..core.pattern import Pattern, pattern_from_dict, pattern_to_dict
+from ..core.stitch_check import SEAM_BAD, SEAM_OK
+
+PATTERN_PROP = "garment_pattern"
+STAGE_PROP = "garment_stage"
+UV_NAME = "pattern"
+PANEL_ATTR = "panel"
+SEAM_COLOR_ATTR = "stitch_check"
+SEAM_COLORS = {0: (0.55, 0.55, 0.55, 1.0), SEAM_OK: (0.1, 0.75, 0.2, 1.0), SEAM_BAD: (0.95, 0.05, 0.05, 1.0)}
+
+
+def new_mesh_data(name: str, vertices_m: np.ndarray, faces: np.ndarray) -> bpy.types.Mesh:
+    """A Blender mesh from arrays, keeping vertex order (fast ``foreach_set`` path)."""
+    me = bpy.data.meshes.new(name)
+    me.vertices.add(len(vertices_m))
+    me.vertices.foreach_set("co", np.asarray(vertices_m, np.float32).ravel())
+    me.loops.add(faces.size)
+    me.loops.foreach_set("vertex_index", np.asarray(faces, np.int32).ravel())
+    me.polygons.add(len(faces))
+    me.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
+    me.update(calc_edges=True)
+    return me
+
+
+def link_object(name: str, data, collection: bpy.types.Collection | None = None) -> bpy.types.Object:
+    obj = bpy.data.objects.new(name, data)
+    (collection or bpy.context.scene.collection).objects.link(obj)
+    return obj
+
+
+def garment_to_object(
+    mesh: GarmentMesh,
+    name: str,
+    pattern: Pattern | None = None,
+    stage: str = "box",
+    collection: bpy.types.Collection | None = None,
+) -> bpy.types.Object:
+    """Create a mesh object with the ``pattern`` UV map, ``panel`` attribute and pattern."""
+    me = new_mesh_data(name, pattern_to_blender(mesh.vertices), mesh.faces)
+    uv = me.uv_layers.new(name=UV_NAME)
+    uv.uv.foreach_set("vector", (mesh.uv[mesh.faces.ravel()] / CM_PER_M).astype(np.float32).ravel())
+    attr = me.attributes.new(PANEL_ATTR, "INT", "POINT")
+    attr.data.foreach_set("value", mesh.panel_ids.astype(np.int32))
+    for poly in me.polygons:
+        poly.use_smooth = True
+    obj = link_object(name, me, collection)
+    if pattern is not None:
+        obj[PATTERN_PROP] = json.dumps(pattern_to_dict(pattern))
+    obj[STAGE_PROP] = stage
+    return obj
+
+
+def base_mesh_to_object(mesh: BaseMesh, name: str, collection=None) -> bpy.types.Object:
+    """Create an object from a plain base mesh; panel data is written when the file had it."""
+    me = new_mesh_data(name, pattern_to_blender(mesh.vertices), mesh.faces)
+    if mesh.uv is not None:
+        uv = me.uv_layers.new(name=UV_NAME)
+        uv.uv.foreach_set("vector", (mesh.uv[mesh.faces.ravel()] / CM_PER_M).astype(np.float32).ravel())
+    if mesh.panel_ids is not None:
+        me.attributes.new(PANEL_ATTR, "INT", "POINT").data.foreach_set("value", mesh.panel_ids)
+    obj = link_object(name, me, collection)
+    obj[STAGE_PROP] = "base"
+    return obj
+
+
+def object_pattern(obj: bpy.types.Object) -> Pattern | None:
+    """The sewing pattern stored on a garment object, if any."""
+    text = obj.get(PATTERN_PROP) if obj is not None else None
+    if not text:
+        return None
+    return pattern_from_dict(json.loads(text), source=f"object {obj.name}", name=obj.name)
+
+
+def object_to_base_mesh(obj: bpy.types.Object, evaluated: bool = True) -> BaseMesh:
+    """Read a mesh object (shape keys and deforming modifiers applied) in pattern space."""
+    src = f"object {obj.name}"
+    if obj is None or obj.type != "MESH":
+        raise MeshError("select a mesh object", source=src)
+    me = obj.data
+    n = len(me.vertices)
+    co = np.empty(n * 3, np.float32)
+    if evaluated:
+        deps = bpy.context.evaluated_depsgraph_get()
+        ev = obj.evaluated_get(deps)
+        em = ev.to_mesh()
+        try:
+            if len(em.vertices) != n:
+                raise MeshError("modifiers change the vertex count; apply or disable them", source=src)
+            em.vertices.foreach_get("co", co)
+        finally:
+            ev.to_mesh_clear()
+    else:
+        me.vertices.foreach_get("co", co)
+    me.calc_loop_triangles()
+    tris = np.empty(len(me.loop_triangles) * 3, np.int32)
+    me.loop_triangles.foreach_get("vertices", tris)
+    panel_ids = uv = None
+    if PANEL_ATTR in me.attributes and UV_NAME in me.uv_layers:
+        panel_ids = np.empty(n, np.int32)
+        me.attributes[PANEL_ATTR].data.foreach_get("value", panel_ids)
+        loop_uv = np.empty(len(me.loops) * 2, np.float32)
+        me.uv_layers[UV_NAME].uv.foreach_get("vector", loop_uv)
+        loop_vert = np.empty(len(me.loops), np.int32)
+        me.loops.foreach_get("vertex_index", loop_vert)
+        uv = np.zeros((n, 2))
+        uv[loop_vert] = loop_uv.reshape(-1, 2).astype(np.float64) * CM_PER_M
+    return mesh_from_arrays(blender_to_pattern(co.reshape(-1, 3)), tris.reshape(-1, 3), panel_ids, uv, src)
+
+
+def pattern_to_curves(
+    pattern: Pattern, collection: bpy.types.Collection, max_edge: float = 1.0
+) -> list[bpy.types.Object]:
+    """One closed poly curve per panel outline, placed in 3D like the panel."""
+    objects = []
+    for panel in pattern.panels.values():
+        pts = pattern_to_blender(panel.to_3d(panel.outline(max_edge)))
+        cu = bpy.data.curves.new(f"{pattern.name}.{panel.name}", "CURVE")
+        cu.dimensions = "3D"
+        spline = cu.splines.new("POLY")
+        spline.points.add(len(pts) - 1)
+        spline.points.foreach_set("co", np.concatenate([pts, np.ones((len(pts), 1))], 1).ravel())
+        spline.use_cyclic_u = True
+        cu.bevel_depth = 0.002
+        objects.append(link_object(f"{pattern.name}.{panel.name}", cu, collection))
+    return objects
+
+
+def set_seam_colors(obj: bpy.types.Object, status: np.ndarray) -> None:
+    """Paint seam vertices green (ok) or red (bad) in the ``stitch_check`` colour attribute."""
+    me = obj.data
+    attr = me.color_attributes.get(SEAM_COLOR_ATTR)
+    if attr is None:
+        attr = me.color_attributes.new(SEAM_COLOR_ATTR, "FLOAT_COLOR", "POINT")
+    colors = np.array([SEAM_COLORS[int(s)] for s in range(3)], np.float32)[status.astype(int)]
+    attr.data.foreach_set("color", colors.ravel())
+    me.color_attributes.active_color = attr
+    me.update()
+
+
+def new_collection(name: str) -> bpy.types.Collection:
+    col = bpy.data.collections.new(name)
+    bpy.context.scene.collection.children.link(col)
+    return col

@@ -1,0 +1,70 @@
+"""Sidebar panels (N-panel, tab "Garment"): pattern, base mesh, stitches and refiner."""
+
+from __future__ import annotations
+
+import bpy
+
+MAX_LINES = 8
+
+
+class _GarmentTab:
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Garment"
+
+
+class GARMENT_PT_main(_GarmentTab, bpy.types.Panel):
+    bl_idname = "GARMENT_PT_main"
+    bl_label = "Garment Refiner"
+
+    def draw(self, context):
+        g = context.scene.garment
+        col = self.layout.column(align=True)
+        col.label(text="Sewing Pattern", icon="MOD_CLOTH")
+        col.prop(g, "edge_length", text="Edge Length (cm)")
+        op = col.operator("garment.load_pattern", icon="FILEBROWSER")
+        op.edge_length = g.edge_length
+        col.separator()
+        col.label(text="Base Mesh", icon="MESH_DATA")
+        col.operator("garment.load_base_mesh", icon="IMPORT")
+
+
+class GARMENT_PT_stitches(_GarmentTab, bpy.types.Panel):
+    bl_idname = "GARMENT_PT_stitches"
+    bl_label = "Stitches"
+    bl_parent_id = "GARMENT_PT_main"
+
+    def draw(self, context):
+        g = context.scene.garment
+        layout = self.layout
+        row = layout.row(align=True)
+        row.prop(g, "length_tol", text="Length Tol (cm)")
+        row.prop(g, "gap_tol", text="Gap Tol (cm)")
+        layout.operator("garment.check_stitches", icon="CHECKMARK")
+        if g.report_stitches < 0:
+            layout.label(text="No stitch report yet")
+            return
+        box = layout.box()
+        box.label(text=f"{g.report_object}: {g.report_stitches} stitches")
+        icon = "CHECKMARK" if not g.report_lines else "ERROR"
+        box.label(text=f"Stitch accuracy {g.report_accuracy:.1f}%", icon=icon)
+        if g.report_max_gap >= 0:
+            box.label(text=f"Largest seam gap {g.report_max_gap:.2f} cm")
+        for line in list(g.report_lines)[:MAX_LINES]:
+            box.label(text=line.text, icon="DOT")
+        if len(g.report_lines) > MAX_LINES:
+            box.label(text=f"... and {len(g.report_lines) - MAX_LINES} more")
+
+
+class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
+    bl_idname = "GARMENT_PT_refine"
+    bl_label = "Refine Garment"
+    bl_parent_id = "GARMENT_PT_main"
+
+    def draw(self, context):
+        box = self.layout.box()
+        box.label(text="The neural refiner is not bundled yet.", icon="INFO")
+        box.label(text="Refine Garment will appear here with its model.")
+
+
+CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_refine)
