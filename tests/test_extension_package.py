@@ -1,0 +1,80 @@
+"""The built extension: Blender's validator, the zip, and a real install into bpy 5.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import DATA, ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from build_extension import build
+
+SKIRT = DATA / "gc_flare_skirt_specification.json"
+INSTALL_SCRIPT = r"""
+import json, os, sys
+import bpy, addon_utils
+zip_path, pattern = sys.argv[1], sys.argv[2]
+module = "bl_ext.user_default.garment_refiner"
+result = bpy.ops.extensions.package_install_files(
+    filepath=zip_path, repo="user_default", enable_on_install=True)
+out = {"install": sorted(result)}
+out["enabled"] = module in bpy.context.preferences.addons
+out["loaded"] = bool(addon_utils.check(module)[1])
+out["scene_prop"] = hasattr(bpy.types.Scene, "garment")
+bpy.ops.garment.load_pattern(filepath=pattern, edge_length=4.0)
+obj = bpy.context.view_layer.objects.active
+out["object"] = obj.name if obj else None
+out["vertices"] = len(obj.data.vertices) if obj else 0
+bpy.ops.garment.check_stitches()
+out["stitches"] = bpy.context.scene.garment.report_stitches
+bpy.ops.preferences.addon_disable(module=module)
+out["disabled"] = module not in bpy.context.preferences.addons
+out["scene_prop_after"] = hasattr(bpy.types.Scene, "garment")
+out["operator_after"] = hasattr(bpy.types, "GARMENT_OT_load_pattern")
+print("RESULT " + json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def built_zip(tmp_path_factory) -> Path:
+    zips = build(tmp_path_factory.mktemp("ext"))
+    assert len(zips) == 1
+    return zips[0]
+
+
+def test_zip_holds_the_extension_and_nothing_else(built_zip):
+    names = zipfile.ZipFile(built_zip).namelist()
+    assert "blender_manifest.toml" in names and "__init__.py" in names
+    assert any(n.startswith("core/") for n in names) and any(n.startswith("operators/") for n in names)
+    for excluded in ("tests/", "scripts/", ".ci/", "bench/", "configs/", "docs/", ".venv/", ".git/"):
+        assert not any(n.startswith(excluded) for n in names), excluded
+
+
+def test_zip_installs_enables_runs_and_unregisters(built_zip, tmp_path):
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            INSTALL_SCRIPT,
+            str(built_zip),
+            str(DATA / "gc_flare_skirt_specification.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stdout + done.stderr
+    out = json.loads(lines[-1][len("RESULT ") :])
+    assert out["install"] == ["FINISHED"]
+    assert out["enabled"] and out["loaded"] and out["scene_prop"]
+    assert out["vertices"] > 100 and out["stitches"] > 0
+    assert out["disabled"] and not out["scene_prop_after"] and not out["operator_after"]
