@@ -5,13 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
-PRESETS = ROOT / "presets" / "patterns"
+from paths import ROOT
 
 # Blender must not touch the user's own config: point it at a temp dir before bpy is imported.
 os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="garment_bl_user_"))

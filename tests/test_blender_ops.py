@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import DATA
+from paths import DATA
 
 from core.boxmesh import build_box_mesh
 from core.frames import pattern_to_blender

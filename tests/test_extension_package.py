@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT
+from paths import DATA, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from build_extension import build

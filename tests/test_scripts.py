@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import DATA, ROOT
+from paths import DATA, ROOT
 
 SKIRT = DATA / "gc_flare_skirt_specification.json"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from conftest import ROOT
+from paths import ROOT
 
 
 def test_ruff_check_is_clean():
