@@ -48,6 +48,8 @@ def triangulate_panel(
     outward side by its loop orientation (counter-clockwise: normal along the panel's +z).
     """
     n = len(boundary)
+    if len(np.unique(boundary, axis=0)) != n:  # Triangle crashes (segfault) on repeated points
+        raise PatternError("outline touches itself (repeated boundary point)", source=source, where=where)
     segments = np.stack([np.arange(n), (np.arange(n) + 1) % n], axis=1)
     max_area = np.sqrt(3) / 4 * edge_length**2
     try:
@@ -82,6 +84,9 @@ def build_box_mesh(pattern: Pattern, edge_length: float = 2.0) -> GarmentMesh:
         parts, starts = [], []
         start = 0
         for i in range(len(panel.edges)):
+            if panel.edge_length(i) <= 1e-9:
+                src = pattern.source or "<pattern>"
+                raise PatternError("edge has zero length", source=src, where=f"panel {name} edge {i}")
             pts = panel.sample_edge(i, counts[(name, i)])[:-1]
             parts.append(pts)
             starts.append(start)

@@ -198,9 +198,8 @@ def _parse_panel(r: _Reader, name: str, raw: Any, scale: float, absolute: bool) 
     raw_vertices = r.get(raw, "vertices", where, list)
     if len(raw_vertices) < 3:
         raise r.fail(f"{where}.vertices", f"a panel needs at least 3 vertices, got {len(raw_vertices)}")
-    vertices = (
-        np.stack([r.vector(v, 2, f"{where}.vertices[{i}]") for i, v in enumerate(raw_vertices)]) * scale
-    )
+    file_xy = np.stack([r.vector(v, 2, f"{where}.vertices[{i}]") for i, v in enumerate(raw_vertices)])
+    vertices = file_xy * scale
     raw_edges = r.get(raw, "edges", where, list)
     if len(raw_edges) < 2:
         raise r.fail(f"{where}.edges", f"a panel needs at least 2 edges, got {len(raw_edges)}")
@@ -214,7 +213,8 @@ def _parse_panel(r: _Reader, name: str, raw: Any, scale: float, absolute: bool) 
         b = r.index(ends[1], len(vertices), f"{ew}.endpoints[1]")
         if a == b:
             raise r.fail(f"{ew}.endpoints", f"edge starts and ends at vertex {a}")
-        curv = _parse_curvature(r, e.get("curvature"), vertices[a], vertices[b], absolute, f"{ew}.curvature")
+        # absolute control points are in file units, like the vertices before scaling
+        curv = _parse_curvature(r, e.get("curvature"), file_xy[a], file_xy[b], absolute, f"{ew}.curvature")
         if curv is not None and curv.kind == "circle":
             curv.params[0] *= scale
         label = e.get("label")
