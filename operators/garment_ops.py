@@ -175,4 +175,35 @@ class GARMENT_OT_check_stitches(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (GARMENT_OT_load_pattern, GARMENT_OT_load_base_mesh, GARMENT_OT_check_stitches)
+class GARMENT_OT_assign_pattern(bpy.types.Operator):
+    """Use the selected mesh as the base mesh of the last loaded pattern (needs its panel data)"""
+
+    bl_idname = "garment.assign_pattern"
+    bl_label = "Use Selected as Base Mesh"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        obj = context.active_object
+        return obj is not None and obj.type == "MESH" and bool(context.scene.garment.pattern_path)
+
+    def execute(self, context):
+        obj = context.active_object
+        try:
+            pattern = read_pattern_file(bpy.path.abspath(context.scene.garment.pattern_path))
+            scene_io.object_to_base_mesh(obj).as_garment(list(pattern.panels))
+        except GarmentError as err:
+            return _fail(self, err)
+        obj[scene_io.PATTERN_PROP] = json.dumps(pattern_to_dict(pattern))
+        if obj.get(scene_io.STAGE_PROP) in (None, "box"):
+            obj[scene_io.STAGE_PROP] = "base"
+        self.report({"INFO"}, f"{obj.name} now uses pattern {pattern.name}")
+        return {"FINISHED"}
+
+
+CLASSES = (
+    GARMENT_OT_load_pattern,
+    GARMENT_OT_load_base_mesh,
+    GARMENT_OT_assign_pattern,
+    GARMENT_OT_check_stitches,
+)

@@ -27,6 +27,9 @@ class GARMENT_PT_main(_GarmentTab, bpy.types.Panel):
         col.separator()
         col.label(text="Base Mesh", icon="MESH_DATA")
         col.operator("garment.load_base_mesh", icon="IMPORT")
+        col.operator("garment.assign_pattern", icon="LINKED")
+        if g.pattern_path:
+            col.label(text=f"Pattern: {bpy.path.basename(g.pattern_path)}", icon="FILE")
 
 
 class GARMENT_PT_stitches(_GarmentTab, bpy.types.Panel):

@@ -162,3 +162,25 @@ def test_garment_tab_is_registered_without_a_fake_refine_button(ext):
     assert main.bl_category == "Garment" and main.bl_region_type == "UI"
     assert bpy.types.GARMENT_PT_refine.bl_parent_id == "GARMENT_PT_main"
     assert not hasattr(bpy.types, "GARMENT_OT_refine")
+
+
+def test_selected_mesh_becomes_base_mesh_of_the_loaded_pattern(scene, tmp_path):
+    bpy.ops.garment.load_pattern(filepath=str(SKIRT), edge_length=4.0)
+    mesh = build_box_mesh(load_pattern(SKIRT), 4.0)
+    bpy.ops.garment.load_base_mesh(filepath=str(save_garment_mesh(mesh, tmp_path / "drape.ply")))
+    obj = bpy.context.view_layer.objects.active
+    assert "garment_pattern" in obj  # a panel-carrying mesh picks up the loaded pattern
+    del obj["garment_pattern"]
+    bpy.ops.garment.assign_pattern()
+    assert obj["garment_stage"] == "base" and "garment_pattern" in obj
+    bpy.ops.garment.check_stitches()
+    assert bpy.context.scene.garment.report_object == obj.name
+
+
+def test_selected_mesh_without_panel_data_is_refused(scene):
+    bpy.ops.garment.load_pattern(filepath=str(SKIRT), edge_length=4.0)
+    bpy.ops.mesh.primitive_cube_add()
+    cube = bpy.context.active_object
+    with pytest.raises(RuntimeError, match="panel ids"):
+        bpy.ops.garment.assign_pattern()
+    assert "garment_pattern" not in cube
