@@ -1,0 +1,1 @@
+"""Drape simulators that need Blender (``bpy``); ``core`` stays free of it."""
