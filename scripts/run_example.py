@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,14 +29,17 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--edge-length", type=float, default=2.0, help="box mesh edge length (cm)")
     ap.add_argument("--resolution", type=int, default=256, help="render size in pixels")
     ap.add_argument("--samples", type=int, default=16, help="Cycles samples")
+    ap.add_argument("--no-body", action="store_true", help="leave the mannequin out of the render")
     args = ap.parse_args(argv)
 
     import bpy
 
-    pkg = load_extension()
-    scene_io = sys.modules[f"{pkg.__name__}.operators.scene_io"]
-    render = __import__(f"{pkg.__name__}.operators.render", fromlist=["render"])
-    meshio = sys.modules[f"{pkg.__name__}.core.meshio"]
+    pkg = load_extension().__name__
+    scene_io = import_module(f"{pkg}.operators.scene_io")
+    render = import_module(f"{pkg}.operators.render")
+    meshio = import_module(f"{pkg}.core.meshio")
+    body = import_module(f"{pkg}.core.body")
+    frames = import_module(f"{pkg}.core.frames")
 
     for obj in list(bpy.data.objects):
         bpy.data.objects.remove(obj)
@@ -55,7 +59,15 @@ def main(argv: list[str]) -> int:
     pattern = scene_io.object_pattern(obj)
     mesh = scene_io.object_to_base_mesh(obj).as_garment(list(pattern.panels))
     meshio.save_garment_mesh(mesh, out / f"{name}_boxmesh.ply")
-    render.setup_preview([obj], resolution=args.resolution, samples=args.samples)
+    shown = [obj]
+    if not args.no_body:
+        mannequin = body.make_body(body.BodyParams(), 2.0)
+        verts = frames.pattern_to_blender(mannequin.vertices)
+        me = scene_io.new_mesh_data("Mannequin", verts, mannequin.faces)
+        for poly in me.polygons:
+            poly.use_smooth = True
+        shown.append(scene_io.link_object("Mannequin", me))
+    render.setup_preview(shown, resolution=args.resolution, samples=args.samples)
     png = render.render_png(out / f"{name}.png")
     bpy.ops.wm.save_as_mainfile(filepath=str((out / f"{name}.blend").resolve()), copy=True)
     g = bpy.context.scene.garment
