@@ -89,6 +89,30 @@ def test_bad_pattern_reports_error_and_leaves_scene(scene, tmp_path, text):
     assert _scene_state() == before
 
 
+def test_svg_with_an_open_path_reports_error_and_leaves_scene(scene, tmp_path):
+    before = _scene_state()
+    svg = tmp_path / "open.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="20cm" height="20cm" viewBox="0 0 20 20">'
+        '<path id="front" d="M 1 1 L 10 1 L 10 10"/></svg>'
+    )
+    with pytest.raises(RuntimeError, match="front"):
+        bpy.ops.garment.load_pattern(filepath=str(svg))
+    assert _scene_state() == before
+
+
+def test_svg_pattern_loads_as_box_mesh(scene, tmp_path):
+    from core.svg_io import load_svg, save_svg
+
+    path = save_svg(load_pattern(SKIRT), tmp_path / "skirt.svg")
+    bpy.ops.garment.load_pattern(filepath=str(path), edge_length=4.0)
+    obj = bpy.context.view_layer.objects.active
+    assert len(obj.data.vertices) == build_box_mesh(load_svg(path), 4.0).n_vertices
+    # the SVG round trip keeps the geometry to ~1e-10 cm, the mesh to within a vertex or two
+    assert abs(len(obj.data.vertices) - build_box_mesh(load_pattern(SKIRT), 4.0).n_vertices) <= 3
+    assert len(json.loads(obj["garment_pattern"])["pattern"]["stitches"]) == len(load_pattern(SKIRT).stitches)
+
+
 def test_check_stitches_paints_bad_seams_red(scene, tmp_path):
     path = _mismatched_pattern(tmp_path)
     bpy.ops.garment.load_pattern(filepath=str(path), edge_length=3.0)
