@@ -24,6 +24,8 @@ import scipy.sparse as sp
 import trimesh
 from scipy.sparse.csgraph import connected_components
 
+from .garments.bodydims import ellipse_axes
+
 # width / depth of the torso cross-section (as in core.garments.bodydims)
 _ASPECT = {"hips": 1.36, "waist": 1.30, "bust": 1.32, "chest": 1.42}
 _EDGE_PER_STEP = 0.78  # requested edge length / grid step of the marching tetrahedra
@@ -97,16 +99,6 @@ class _Layout:
     bbox: tuple[np.ndarray, np.ndarray]
 
 
-def _ellipse_perimeter(a: float, b: float) -> float:
-    h = ((a - b) / (a + b)) ** 2
-    return math.pi * (a + b) * (1 + 3 * h / (10 + math.sqrt(4 - 3 * h)))
-
-
-def _ellipse_axes(girth: float, aspect: float) -> tuple[float, float]:
-    b = girth / _ellipse_perimeter(aspect, 1.0)
-    return aspect * b, b
-
-
 @lru_cache(maxsize=16)
 def _layout(p: BodyParams) -> _Layout:
     h = p.height
@@ -124,10 +116,10 @@ def _layout(p: BodyParams) -> _Layout:
         "ankle": 0.045 * h,
     }
     lv["hip"] = min(p.inseam + 0.06 * h, lv["waist"] - 0.05 * h)
-    ha, hb = _ellipse_axes(p.hips, _ASPECT["hips"])
-    wa, wb = _ellipse_axes(p.waist, _ASPECT["waist"])
-    ba, bb = _ellipse_axes(p.bust, _ASPECT["bust"])
-    ca, cb = _ellipse_axes(0.97 * p.bust, _ASPECT["chest"])
+    ha, hb = ellipse_axes(p.hips, _ASPECT["hips"])
+    wa, wb = ellipse_axes(p.waist, _ASPECT["waist"])
+    ba, bb = ellipse_axes(p.bust, _ASPECT["bust"])
+    ca, cb = ellipse_axes(0.97 * p.bust, _ASPECT["chest"])
     sj = np.array([0.5 * p.shoulder_width - 3.0, lv["shoulder"] - 3.0, 0.0])
     hip_j = np.array([0.5 * ha, lv["crotch"] + 5.0, 0.0])
     r_thigh = thigh_g / (2 * math.pi)
