@@ -52,7 +52,18 @@ def test_zip_holds_the_extension_and_nothing_else(built_zip):
     names = zipfile.ZipFile(built_zip).namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
     assert any(n.startswith("core/") for n in names) and any(n.startswith("operators/") for n in names)
-    for excluded in ("tests/", "scripts/", ".ci/", "bench/", "configs/", "docs/", ".venv/", ".git/"):
+    for excluded in (
+        "tests/",
+        "scripts/",
+        ".ci/",
+        "bench/",
+        "configs/",
+        "docs/",
+        "data/",
+        "sim/",
+        ".venv/",
+        ".git/",
+    ):
         assert not any(n.startswith(excluded) for n in names), excluded
 
 
