@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -34,8 +35,8 @@ def summarise(root: Path) -> dict:
         if m["status"] != "ok":
             stage = m["status"].split(":")[0]
             for part in m["status"].split(":", 1)[-1].split(";"):
-                words = [w for w in part.strip().split() if not w.replace(".", "").isdigit()]
-                reasons[f"{stage}: {' '.join(words[:4])}"] += 1
+                kind = re.sub(r"\(.*?\)|[\d.]+", "", part).split()  # drop the measured values
+                reasons[f"{stage}: {' '.join(kind)}"] += 1
     by_family = defaultdict(lambda: Counter())
     for m in metas:
         by_family[m.get("family", "?")]["ok" if m["status"] == "ok" else "rejected"] += 1
