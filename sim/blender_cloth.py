@@ -3,26 +3,33 @@
 The garment arrives as flat panels placed around the body (pattern space: cm, +Y up, the
 body faces +Z) plus ``seam_pairs``, the vertex pairs that stitches join. Inside Blender
 (metres, +Z up: ``blender = (x, -z, y) / 100``) each seam pair becomes a loose edge, which
-the cloth modifier turns into a *sewing spring* (rest length 0, stiffness = the tension
-stiffness, force clamped to ``sewing_force_max``). The body is a collision object.
+the cloth modifier turns into a *sewing spring*: rest length 0, stiffness = the tension
+stiffness (Blender ignores ``tension_stiffness_max`` for them), force clamped to
+``sewing_force_max``. The body is a collision object. Only vertex positions come back, in
+the input order; the loose edges exist only inside the temporary Blender mesh.
 
-Schedule (frames are Blender frames at 24 fps; frame 1 is the rest state):
+Schedule (Blender frames at 24 fps; frame 1 is the rest state, ``frames`` more are run):
 
-1. sewing: gravity off (cloth effector weight 0) while the sewing springs pull the panels
-   together around the body;
-2. as soon as the seams are closed (95 % of the pairs within ``sew_tolerance``) or after
-   ``sew_frames`` frames, gravity is ramped in over ``gravity_ramp`` frames (a keyframed
-   effector weight, inserted on the fly: editing an F-curve does not reset the cache);
-3. the rest of the ``frames`` let the garment settle on the body.
+1. sewing: gravity off (cloth effector weight 0) while the clamped sewing springs pull the
+   panels together around the body (an unclamped pull slams panels through the body);
+2. once 95 % of the seam pairs are within ``sew_tolerance`` cm, or after ``sew_frames``
+   frames, gravity is ramped in over ``gravity_ramp`` frames and the sewing clamp rises by
+   ``sewing_force_after`` (closes the last corners). Both are keyframes added to the
+   F-curves on the fly: that leaves the point cache alone, whereas setting a cloth property
+   mid-run invalidates it (the next frame comes back as a repeat of the last one);
+3. the remaining frames let the garment settle on the body.
 
-Cloth settings are per spring and per vertex in Blender, so the same numbers mean a heavier
-and limper fabric on a finer mesh. A :class:`ClothMaterial` gives the settings for a mesh
-whose mean edge is ``REFERENCE_EDGE_CM``; :func:`drape` rescales them to the mesh at hand
-(mass x r^2, stretch stiffness and damping x r, bending x 1/r^2, r = edge / reference) so
-a garment drapes alike at any resolution (checked within a few mm at 1.5-3 cm edges).
+Cloth settings are per spring and per vertex in Blender, so the same numbers give a heavier,
+limper fabric on a finer mesh. A :class:`ClothMaterial` holds the settings for a mesh whose
+mean edge is ``REFERENCE_EDGE_CM``; :func:`drape` rescales them to the mesh at hand
+(:meth:`ClothMaterial.scaled`: mass and air drag x r^2, stretch stiffness and damping x r,
+bending x 1/r^2, r = mean edge / reference), which keeps areal density, membrane stiffness
+and bending rigidity fixed. The masses are far lighter than Blender's presets (0.3 kg per
+vertex for cotton): with those, garments stretch 10 % under their own weight and skirts slide
+off the hips.
 
-Needs ``bpy``; ``core`` stays free of it. The simulation runs in a scene of its own that
-is deleted afterwards, so the current file's scenes and objects are untouched.
+Needs ``bpy``; ``core`` stays free of it. Each call builds a scene of its own and deletes it
+with its objects, meshes and action afterwards; the current file is left as it was.
 """
 
 from __future__ import annotations
@@ -64,7 +71,7 @@ class ClothMaterial:
     shear_damping: float
     bending_damping: float
     air_damping: float
-    friction: float = 5.0
+    friction: float = 2.0
 
     def scaled(self, edge_cm: float) -> ClothMaterial:
         """The settings for a mesh whose mean edge is ``edge_cm`` (see the module docstring)."""
@@ -85,17 +92,21 @@ class ClothMaterial:
 
 
 MATERIALS: dict[str, ClothMaterial] = {
-    # silk / light jersey: light, stretchy, limp (many small folds)
-    "soft": ClothMaterial("soft", 0.02, 5.0, 5.0, 5.0, 0.05, 2.0, 2.0, 2.0, 0.5, 1.0),
-    # cotton shirting
-    "mid": ClothMaterial("mid", 0.03, 15.0, 15.0, 15.0, 0.5, 5.0, 5.0, 5.0, 0.5, 1.0),
-    # denim / canvas: heavier, firm, few broad folds
-    "stiff": ClothMaterial("stiff", 0.05, 40.0, 40.0, 40.0, 2.5, 15.0, 15.0, 15.0, 1.0, 1.0),
+    # name: mass, tension, compression, shear, bending, damping (tension, compression, shear,
+    # bending), air, friction. Bending 0.05 / 0.5 / 2.5 (1 : 10 : 50), stretch 5 / 15 / 40.
+    # silk / light jersey: light, stretchy, limp: many small folds
+    "soft": ClothMaterial("soft", 0.02, 5.0, 5.0, 5.0, 0.05, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0),
+    # cotton shirting: Blender's "Cotton" preset stiffness at a tenth of its vertex mass
+    "mid": ClothMaterial("mid", 0.03, 15.0, 15.0, 15.0, 0.5, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0),
+    # denim / canvas: heavier and firm: few broad folds
+    "stiff": ClothMaterial("stiff", 0.05, 40.0, 40.0, 40.0, 2.5, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0),
 }
 
 
 @dataclass
 class DrapeResult:
+    """What :func:`drape` returns (the first four fields are shared with ``sim.newton_cloth``)."""
+
     vertices: np.ndarray  # (V, 3) float64 cm, same order as the input
     frames_run: int
     seconds: float
@@ -117,6 +128,17 @@ def _mesh(name: str, vertices: np.ndarray, edges: np.ndarray, faces: np.ndarray)
     if len(me.vertices) != len(vertices):
         raise RuntimeError(f"Blender made {len(me.vertices)} vertices from {len(vertices)}")
     return me
+
+
+def _loose_pairs(pairs: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Seam pairs as unique loose edges: no self pairs, no duplicates, none that is a face edge."""
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    if len(pairs) == 0:
+        return pairs
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    n = int(max(pairs.max(), faces.max())) + 1
+    return pairs[~np.isin(pairs[:, 0] * n + pairs[:, 1], e[:, 0] * n + e[:, 1])]
 
 
 def _read(obj: bpy.types.Object, depsgraph, n: int) -> np.ndarray:
@@ -153,23 +175,33 @@ def drape(
     gravity_ramp: int = 10,
     collision_distance: float = 0.2,
     body_thickness: float = 0.3,
-    collision_quality: int = 3,
+    collision_quality: int = 6,
     scale_to_mesh: bool = True,
-    lift: float = 0.0,
-    sewing_force_after: float = 1.0,
+    lift: float = 3.0,
+    sewing_force_after: float = 5.0,
     frame_hook: Callable[[int, np.ndarray], None] | None = None,
 ) -> DrapeResult:
-    """Simulate ``frames`` frames of the garment sewn and dropped on the body; see module doc.
+    """Sew the box mesh's panels together around the body and let the garment settle.
 
-    vertices (V, 3), faces (F, 3) and seam_pairs (P, 2): the box mesh (cm, pattern space);
-    body_vertices / body_faces: the collision body (cm, pattern space, closed, outward
-    normals). ``substeps`` is Blender's cloth quality (solver steps per frame);
-    ``seam_shrink`` is Blender's fabric shrink factor (0.05: rest lengths 5 % shorter) for a
-    snugger fit; ``sewing_force_max`` (N at the reference edge) limits the pull of one
-    sewing spring; gravity waits for the seams (``sew_tolerance`` cm) at most ``sew_frames``
-    frames. ``collision_distance`` (cloth) and ``body_thickness`` (collision outer
-    thickness) are in cm. ``progress(frame, frames)`` and ``frame_hook(frame, vertices_cm)``
-    are called after every simulated frame.
+    vertices (V, 3), faces (F, 3) int and seam_pairs (P, 2) int: the box mesh in pattern
+    space (cm); body_vertices / body_faces: the collision body (cm, closed, outward normals).
+    material: a key of :data:`MATERIALS` or a :class:`ClothMaterial` (rescaled to the mesh's
+    mean edge unless ``scale_to_mesh=False``). frames: simulated frames after the rest frame.
+    self_collision: Blender cloth self collision (about 2x slower). substeps: Blender's
+    quality, solver steps per frame. seam_shrink: Blender's shrink factor for the fabric
+    (0.05 = rest lengths 5 % shorter) for a snugger fit; sewing springs always pull to 0.
+
+    Keyword-only tuning (defaults measured on the project's t-shirts, dresses and skirts):
+    sewing_force_max (N per sewing spring at the reference edge, scaled like tension) and
+    sewing_force_after (its factor once gravity is on); sew_frames / sew_tolerance (cm) /
+    gravity_ramp: the sewing phase, see the module docstring; collision_distance (cloth, cm),
+    body_thickness (the body's outer collision thickness, cm) and collision_quality; lift
+    (cm): the garment starts this much higher, so that seams lying on the shoulders close
+    above them rather than catching on them. progress(frame, frames) and
+    frame_hook(frame, vertices_cm) are called after every frame.
+
+    Returns a :class:`DrapeResult`; ``history`` is the mean vertex speed per frame (cm/frame),
+    ``seam_gap`` the largest seam-pair distance per frame (cm).
     """
     t0 = time.perf_counter()
     v = np.asarray(vertices, np.float64).reshape(-1, 3)
@@ -183,8 +215,12 @@ def drape(
         raise ValueError("garment vertices contain NaN or inf")
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(v)):
         raise ValueError("seam_pairs index outside the garment vertices")
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    mat = MATERIALS[material] if isinstance(material, str) else material
+    if isinstance(material, str):
+        if material not in MATERIALS:
+            raise ValueError(f"unknown material {material!r}, expected one of {sorted(MATERIALS)}")
+        material = MATERIALS[material]
+    mat = material
+    pairs = _loose_pairs(pairs, f)
     edge = mean_edge_length(v, f)
     r = edge / REFERENCE_EDGE_CM if scale_to_mesh else 1.0
     if scale_to_mesh:
