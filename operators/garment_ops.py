@@ -38,6 +38,14 @@ def store_report(scene: bpy.types.Scene, obj_name: str, report: StitchReport) ->
         g.report_lines.add().text = f"#{s.index} {s.a} / {s.b}: {'; '.join(s.reasons)}"
 
 
+def make_active(context: bpy.types.Context, obj: bpy.types.Object) -> None:
+    """Select ``obj`` alone and make it the active object."""
+    for o in context.view_layer.objects:
+        o.select_set(False)
+    obj.select_set(True)
+    context.view_layer.objects.active = obj
+
+
 class GARMENT_OT_load_pattern(bpy.types.Operator, ImportHelper):
     """Load a sewing pattern (GarmentCode JSON or SVG) and build its box mesh"""
 
@@ -71,10 +79,7 @@ class GARMENT_OT_load_pattern(bpy.types.Operator, ImportHelper):
             return _fail(self, err)
         finally:
             wm.progress_end()
-        for o in context.view_layer.objects:
-            o.select_set(False)
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+        make_active(context, obj)
         context.scene.garment.pattern_path = self.filepath
         store_report(context.scene, obj.name, job.report)
         self.report(
@@ -114,10 +119,7 @@ class GARMENT_OT_load_base_mesh(bpy.types.Operator, ImportHelper):
                     obj[scene_io.PATTERN_PROP] = json.dumps(pattern_to_dict(pattern))
             except GarmentError:
                 pass  # the mesh is still useful without its pattern
-        for o in context.view_layer.objects:
-            o.select_set(False)
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+        make_active(context, obj)
         self.report({"INFO"}, f"{name}: {len(mesh.vertices)} vertices, {len(mesh.faces)} triangles")
         return {"FINISHED"}
 
