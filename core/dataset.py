@@ -22,6 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from .drape_pairs import DERIVED_KEYS, derive_arrays
+from .pattern import pattern_from_dict
+
 SPLITS = ("train", "val", "test")
 
 
@@ -114,9 +117,22 @@ def read_meta(root: Path, spec_or_id: SampleSpec | str) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def load_arrays(root: Path, spec_or_id: SampleSpec | str) -> dict[str, np.ndarray]:
-    with np.load(sample_dir(root, spec_or_id) / "arrays.npz") as data:
-        return {k: data[k] for k in data.files}
+def load_arrays(root: Path, spec_or_id: SampleSpec | str, derive: bool = True) -> dict[str, np.ndarray]:
+    """A sample's arrays; a compact sample (as shipped) gets its derived arrays remade."""
+    folder = sample_dir(root, spec_or_id)
+    with np.load(folder / "arrays.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    if derive and any(k not in arrays for k in DERIVED_KEYS):
+        meta = json.loads((folder / "meta.json").read_text())
+        pattern = pattern_from_dict(json.loads((folder / "pattern.json").read_text()), str(folder))
+        iterations = meta.get("coarse", {}).get("lowpass_iterations") or meta["config"]["lowpass_iterations"]
+        arrays = derive_arrays(arrays, pattern, iterations)
+    return arrays
+
+
+def compact_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Only the arrays that cannot be remade (what a shipped sample keeps)."""
+    return {k: v for k, v in arrays.items() if k not in DERIVED_KEYS}
 
 
 def write_manifest(root: Path, specs: list[SampleSpec], command: str, config: dict) -> dict:

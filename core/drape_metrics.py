@@ -37,6 +37,19 @@ def smooth(values: np.ndarray, faces: np.ndarray, iterations: int = 10, step: fl
     return out
 
 
+def taubin_smooth(
+    values: np.ndarray, faces: np.ndarray, iterations: int = 20, lam: float = 0.5, mu: float = -0.53
+) -> np.ndarray:
+    """Taubin's lambda/mu smoothing: a low-pass filter that, unlike plain Laplacian
+    smoothing, does not shrink the surface (a smoothed sleeve stays around the arm)."""
+    w = adjacency_matrix(len(values), faces)
+    out = np.asarray(values, float).copy()
+    for _ in range(iterations):
+        out = out + lam * (w @ out - out)
+        out = out + mu * (w @ out - out)
+    return out
+
+
 def normal_variation(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """|n1 - n2| over the interior edges of the mesh."""
     mesh = trimesh.Trimesh(vertices, faces, process=False)

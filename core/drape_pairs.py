@@ -5,8 +5,75 @@ from __future__ import annotations
 import numpy as np
 
 from .correspondence import interpolate_at
-from .drape_metrics import residual_details, smooth, surface_details
+from .drape_metrics import residual_details, surface_details, taubin_smooth
 from .garment_mesh import GarmentMesh
+from .pattern import Pattern
+
+
+def lowpass_drape(fine: GarmentMesh, iterations: int = 20) -> GarmentMesh:
+    """The fine drape with its folds filtered out (Taubin smoothing on the seam-welded mesh,
+    so seams stay closed and the surface does not shrink onto the body)."""
+    welded_v, welded_f, index = fine.welded()
+    smoothed = taubin_smooth(welded_v, welded_f, iterations)
+    return fine.with_vertices(smoothed[index])
+
+
+def lowpass_coarse(fine: GarmentMesh, coarse_box: GarmentMesh, iterations: int = 20) -> GarmentMesh:
+    """A coarse base mesh from a fine drape: the coarse box mesh's vertices placed on the
+    low-pass filtered fine surface through (panel id, pattern coordinate)."""
+    low = lowpass_drape(fine, iterations)
+    return coarse_box.with_vertices(interpolate_at(low, coarse_box))
+
+
+STORED_KEYS = (
+    "fine_vertices",
+    "fine_faces",
+    "fine_panel",
+    "fine_uv",
+    "fine_seam_pairs",
+    "coarse_vertices",
+    "coarse_faces",
+    "coarse_panel",
+    "coarse_uv",
+)
+"""The arrays a compact (shipped) sample keeps; :func:`derive_arrays` remakes the others."""
+
+DERIVED_KEYS = ("fine_box_vertices", "coarse_at_fine", "lowpass_fine")
+
+
+def derive_arrays(arrays: dict[str, np.ndarray], pattern: Pattern, lowpass_iterations: int = 20) -> dict:
+    """Add the derived arrays that are missing: the fine box mesh (each vertex's pattern point
+    placed by its panel's translation/rotation), the coarse drape at the fine vertices and the
+    low-pass filtered fine drape. Returns a new dict; existing arrays are kept as they are."""
+    out = dict(arrays)
+    f32 = np.float32
+    names = list(pattern.panels)
+    fine = GarmentMesh(
+        arrays["fine_vertices"],
+        arrays["fine_faces"],
+        arrays["fine_panel"],
+        arrays["fine_uv"],
+        names,
+        arrays["fine_seam_pairs"],
+    )
+    if "fine_box_vertices" not in out:
+        box = np.zeros_like(fine.vertices)
+        for pid, name in enumerate(names):
+            sel = fine.panel_ids == pid
+            box[sel] = pattern.panels[name].to_3d(fine.uv[sel])
+        out["fine_box_vertices"] = box.astype(f32)
+    if "coarse_at_fine" not in out:
+        coarse = GarmentMesh(
+            arrays["coarse_vertices"],
+            arrays["coarse_faces"],
+            arrays["coarse_panel"],
+            arrays["coarse_uv"],
+            names,
+        )
+        out["coarse_at_fine"] = interpolate_at(coarse, fine).astype(f32)
+    if "lowpass_fine" not in out:
+        out["lowpass_fine"] = lowpass_drape(fine, lowpass_iterations).vertices.astype(f32)
+    return out
 
 
 def pair_arrays(fine: GarmentMesh, coarse: GarmentMesh, box_fine: GarmentMesh, lowpass_iterations: int = 20):
@@ -16,7 +83,7 @@ def pair_arrays(fine: GarmentMesh, coarse: GarmentMesh, box_fine: GarmentMesh, l
     residual ``fine.vertices - coarse_at_fine`` is defined at every fine vertex.
     """
     coarse_at_fine = interpolate_at(coarse, fine)
-    lowpass = smooth(fine.vertices, fine.faces, lowpass_iterations)
+    lowpass = lowpass_drape(fine, lowpass_iterations).vertices
     f32 = np.float32
     return {
         "fine_vertices": fine.vertices.astype(f32),

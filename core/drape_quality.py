@@ -22,6 +22,11 @@ class QualityThresholds:
     max_extent_cm: float = 250.0  # a garment that flew away
 
 
+SEAM_ZONE_EDGES = 2.0
+"""Crossings within this many mean edge lengths of a seam are seam allowance-like overlaps
+where three panels meet (armpits, crotch), counted apart from cloth passing through cloth."""
+
+
 @dataclass
 class DrapeQuality:
     ok: bool
@@ -29,7 +34,8 @@ class DrapeQuality:
     seam_gap_max_cm: float | None = None
     seam_gap_mean_cm: float | None = None
     inside_body: int = 0
-    self_intersections: int = 0
+    self_intersections: int = 0  # crossing edges away from the seams (what the check counts)
+    self_intersections_at_seams: int = 0  # within SEAM_ZONE_EDGES mesh edges of a seam
     final_speed_cm: float | None = None
     finite: bool = True
 
@@ -38,7 +44,13 @@ class DrapeQuality:
 
 
 def self_intersecting_edges(vertices: np.ndarray, faces: np.ndarray) -> int:
-    """Number of mesh edges that pass through a triangle they do not touch.
+    """Number of mesh edges that pass through a triangle they do not touch."""
+    return len(crossing_edges(vertices, faces)[0])
+
+
+def crossing_edges(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mesh edges (E, 2) that pass through a triangle they do not touch, and their indices
+    into ``edges_unique``: (crossing edges (K, 2), indices (K,)).
 
     Candidate (edge, triangle) pairs come from a k-d tree on triangle centroids; each pair
     gets an exact segment/triangle test (Moller-Trumbore), all vectorised.
@@ -59,7 +71,7 @@ def self_intersecting_edges(vertices: np.ndarray, faces: np.ndarray) -> int:
     touch = (f == e[:, :1]).any(axis=1) | (f == e[:, 1:]).any(axis=1)
     ei, ti = ei[~touch], ti[~touch]
     if len(ei) == 0:
-        return 0
+        return np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
     p0, d = a[ei], b[ei] - a[ei]
     t0, t1, t2 = tri[ti, 0], tri[ti, 1], tri[ti, 2]
     e1, e2 = t1 - t0, t2 - t0
@@ -74,7 +86,8 @@ def self_intersecting_edges(vertices: np.ndarray, faces: np.ndarray) -> int:
     t = (e2 * q).sum(axis=1) * inv
     eps = 1e-9
     hit = ok & (u >= -eps) & (w >= -eps) & (u + w <= 1 + eps) & (t > eps) & (t < 1 - eps)
-    return int(np.unique(ei[hit]).size)
+    which = np.unique(ei[hit])
+    return edges[which], which
 
 
 def seam_gaps(pattern: Pattern, mesh: GarmentMesh) -> np.ndarray:
@@ -114,8 +127,16 @@ def assess_drape(
     if check_self_intersections:
         # on the welded mesh: the two sides of a seam may cross each other's first triangles
         # while the seam is still a few mm open, which is not cloth passing through cloth
-        welded_v, welded_f, _ = draped.welded()
-        q.self_intersections = self_intersecting_edges(welded_v, welded_f)
+        welded_v, welded_f, index = draped.welded()
+        crossing, _ = crossing_edges(welded_v, welded_f)
+        at_seam = np.zeros(len(crossing), bool)
+        seam_vertices = np.bincount(index, minlength=len(welded_v)) > 1
+        if len(crossing) and seam_vertices.any():
+            mid = welded_v[crossing].mean(axis=1)
+            dist, _ = cKDTree(welded_v[seam_vertices]).query(mid)
+            at_seam = dist < SEAM_ZONE_EDGES * draped.mean_edge_length()
+        q.self_intersections = int(np.count_nonzero(~at_seam))
+        q.self_intersections_at_seams = int(np.count_nonzero(at_seam))
         n_edges = 1.5 * len(draped.faces)
         if q.self_intersections > thresholds.max_self_intersection_fraction * n_edges:
             q.reasons.append(f"{q.self_intersections} self-intersecting edges")

@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from collections import Counter, defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +50,11 @@ def summarise(root: Path) -> dict:
         }
         for m in metas
         for st in ("coarse", "fine")
-        if st in m
+        if "sim_seconds" in m.get(st, {})  # a low-pass coarse mesh is not simulated
     ]
+    by_material = defaultdict(lambda: Counter())
+    for m in metas:
+        by_material[m.get("material", "?")]["ok" if m["status"] == "ok" else "rejected"] += 1
     details: dict = {}
     if ok:
         for surface in SURFACES:
@@ -74,6 +78,7 @@ def summarise(root: Path) -> dict:
         "rejection_rate": (len(metas) - len(ok)) / max(len(metas), 1),
         "rejections": dict(reasons.most_common()),
         "by_family": {k: dict(v) for k, v in by_family.items()},
+        "by_material": {k: dict(v) for k, v in by_material.items()},
         "timings": timings,
         "details": details,
         "command": manifest["command"],
@@ -88,6 +93,9 @@ def print_tables(s: dict) -> None:
     print("| family | ok | rejected |\n|---|---|---|")
     for fam, c in sorted(s["by_family"].items()):
         print(f"| {fam} | {c.get('ok', 0)} | {c.get('rejected', 0)} |")
+    print("\n| material | ok | rejected |\n|---|---|---|")
+    for mat, c in sorted(s["by_material"].items()):
+        print(f"| {mat} | {c.get('ok', 0)} | {c.get('rejected', 0)} |")
     print("\n| rejection reason | count |\n|---|---|")
     for r, n in s["rejections"].items():
         print(f"| {r} | {n} |")
@@ -100,6 +108,7 @@ def print_tables(s: dict) -> None:
             print(
                 f"| {stage} | {np.median(v):.0f} | {np.median(sec):.1f} | {np.median(sec / v * 1000):.2f} |"
             )
+    print_timing_bins(s["timings"])
     if s["details"]:
         print("\n| statistic (mean over ok samples) | mean | std | max |\n|---|---|---|---|")
         for k, v in s["details"].items():
@@ -107,6 +116,28 @@ def print_tables(s: dict) -> None:
                 print(f"| {k} | {v['mean']:.4g} | {v['std']:.4g} | {v['max']:.4g} |")
             else:
                 print(f"| {k} | {v:.3f} | | |")
+
+
+VERTEX_BINS = (0, 2500, 5000, 10000, 20000, 10**9)
+
+
+def print_timing_bins(timings: list[dict]) -> None:
+    """Seconds per drape and per frame against vertex count (simulated drapes only)."""
+    rows = [t for t in timings if t["frames"]]
+    if not rows:
+        return
+    print("\n| drape | vertices | drapes | median vertices | s per drape (median) | s per frame |")
+    print("|---|---|---|---|---|---|")
+    for stage in ("coarse", "fine"):
+        for lo, hi in pairwise(VERTEX_BINS):
+            t = [x for x in rows if x["stage"] == stage and lo <= x["vertices"] < hi]
+            if not t:
+                continue
+            v = np.median([x["vertices"] for x in t])
+            sec = np.array([x["seconds"] for x in t])
+            per_frame = np.median(sec / np.array([x["frames"] for x in t]))
+            label = f"{lo:,}-{hi:,}" if hi < 10**9 else f">= {lo:,}"
+            print(f"| {stage} | {label} | {len(t)} | {v:.0f} | {np.median(sec):.1f} | {per_frame:.3f} |")
 
 
 def main() -> int:

@@ -3,7 +3,8 @@
 
     python scripts/make_dataset.py --out DIR --count N --seed S [--families tshirt,skirt,...]
         [--materials soft,mid,stiff] [--shard i/N] [--workers K] [--frames F]
-        [--fine-edge CM] [--coarse-factor X] [--self-collision] [--engine blender|newton]
+        [--fine-edge CM] [--coarse-factor X] [--coarse lowpass|sim] [--self-collision]
+        [--engine blender|newton]
 
 Resumable: finished samples (ok or rejected) are skipped, each sample folder is written
 atomically, and DIR/manifest.json lists every planned sample with its status and timings.
@@ -73,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--coarse-factor", type=float, default=GenerationConfig.coarse_factor)
     ap.add_argument("--self-collision", action="store_true", help="self-collision in the fine drape")
     ap.add_argument("--engine", default="blender", choices=("blender", "newton"))
+    ap.add_argument(
+        "--coarse",
+        default=GenerationConfig.coarse_source,
+        choices=("lowpass", "sim"),
+        help="coarse base mesh: the low-pass filtered fine drape, or its own drape at the coarse resolution",
+    )
     args = ap.parse_args(argv)
 
     families = [f for f in args.families.split(",") if f]
@@ -90,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         frames=args.frames,
         fine_self_collision=args.self_collision,
         engine=args.engine,
+        coarse_source=args.coarse,
     )
     root = Path(args.out)
     root.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,7 @@ class ClothMaterial:
     bending_damping: float
     air_damping: float
     friction: float = 2.0
+    sewing: float = 5.0  # sewing spring force clamp (N) at the reference edge
 
     def scaled(self, edge_cm: float) -> ClothMaterial:
         """The settings for a mesh whose mean edge is ``edge_cm`` (see the module docstring)."""
@@ -88,18 +89,21 @@ class ClothMaterial:
             shear_damping=self.shear_damping * r,
             bending_damping=self.bending_damping / (r * r),
             air_damping=self.air_damping * r * r,
+            sewing=self.sewing * r,
         )
 
 
 MATERIALS: dict[str, ClothMaterial] = {
     # name: mass, tension, compression, shear, bending, damping (tension, compression, shear,
-    # bending), air, friction. Bending 0.05 / 0.5 / 2.5 (1 : 10 : 50), stretch 5 / 15 / 40.
+    # bending), air, friction, sewing clamp. Bending 0.05 / 0.5 / 2.5 (1 : 10 : 50), stretch
+    # 5 / 15 / 40. The sewing clamp follows the stretch stiffness (about a third of it): a
+    # clamp that is strong for the fabric stretches it into crumpled, inside-out legs.
     # silk / light jersey: light, stretchy, limp: many small folds
-    "soft": ClothMaterial("soft", 0.02, 5.0, 5.0, 5.0, 0.05, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0),
+    "soft": ClothMaterial("soft", 0.02, 5.0, 5.0, 5.0, 0.05, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0, 1.7),
     # cotton shirting: Blender's "Cotton" preset stiffness at a tenth of its vertex mass
-    "mid": ClothMaterial("mid", 0.03, 15.0, 15.0, 15.0, 0.5, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0),
+    "mid": ClothMaterial("mid", 0.03, 15.0, 15.0, 15.0, 0.5, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0, 5.0),
     # denim / canvas: heavier and firm: few broad folds
-    "stiff": ClothMaterial("stiff", 0.05, 40.0, 40.0, 40.0, 2.5, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0),
+    "stiff": ClothMaterial("stiff", 0.05, 40.0, 40.0, 40.0, 2.5, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0, 10.0),
 }
 
 
@@ -169,7 +173,7 @@ def drape(
     seam_shrink: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
     *,
-    sewing_force_max: float = 5.0,
+    sewing_force_max: float | None = None,
     sew_frames: int = 40,
     sew_tolerance: float = 1.0,
     gravity_ramp: int = 10,
@@ -192,9 +196,10 @@ def drape(
     (0.05 = rest lengths 5 % shorter) for a snugger fit; sewing springs always pull to 0.
 
     Keyword-only tuning (defaults measured on the project's t-shirts, dresses and skirts):
-    sewing_force_max (N per sewing spring at the reference edge, scaled like tension) and
-    sewing_force_after (its factor once gravity is on); sew_frames / sew_tolerance (cm) /
-    gravity_ramp: the sewing phase, see the module docstring; collision_distance (cloth, cm),
+    sewing_force_max (N per sewing spring at the reference edge, scaled like tension; default:
+    the material's ``sewing``) and sewing_force_after (its factor once gravity is on);
+    sew_frames / sew_tolerance (cm) / gravity_ramp: the sewing phase, see the module
+    docstring; collision_distance (cloth, cm),
     body_thickness (the body's outer collision thickness, cm) and collision_quality; lift
     (cm): the garment starts this much higher, so that seams lying on the shoulders close
     above them rather than catching on them. progress(frame, frames) and
@@ -261,7 +266,7 @@ def drape(
         s.bending_damping = mat.bending_damping
         s.air_damping = mat.air_damping
         s.use_sewing_springs = True
-        sew0 = sewing_force_max * r
+        sew0 = mat.sewing if sewing_force_max is None else sewing_force_max * r
         s.sewing_force_max = sew0
         s.shrink_min = seam_shrink
         cs = mod.collision_settings

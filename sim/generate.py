@@ -14,7 +14,7 @@ import numpy as np
 from core.body import BodyParams, make_body, sample_body_params, signed_distance_inside
 from core.boxmesh import build_box_mesh
 from core.dataset import SampleSpec
-from core.drape_pairs import pair_arrays, pair_details
+from core.drape_pairs import lowpass_coarse, pair_arrays, pair_details
 from core.drape_quality import QualityThresholds, assess_drape
 from core.garments import FAMILIES
 from core.garments.base import DesignRejected, sample_pattern
@@ -33,6 +33,10 @@ class GenerationConfig:
     vary_body: bool = True
     lowpass_iterations: int = 20
     engine: str = "blender"
+    # "lowpass": the coarse mesh is the fine drape with its folds filtered out, sampled at the
+    # coarse resolution (same large-scale shape, so the residual is the detail only);
+    # "sim": a second, independent drape at the coarse resolution.
+    coarse_source: str = "lowpass"
 
 
 def _drape(engine: str):
@@ -43,6 +47,12 @@ def _drape(engine: str):
     else:
         raise ValueError(f"unknown drape engine {engine!r}")
     return drape
+
+
+def _assess(pattern, draped, body, history, thresholds: QualityThresholds):
+    v = draped.vertices
+    inside = signed_distance_inside(body, v) if np.isfinite(v).all() else np.zeros(0, bool)
+    return assess_drape(pattern, draped, inside, history, thresholds)
 
 
 def generate_sample(
@@ -67,11 +77,13 @@ def generate_sample(
     meta["design"] = design
     body = make_body(body_params, cfg.body_resolution_cm)
     drape = _drape(cfg.engine)
-    results = {}
-    for stage, edge, self_col in (
-        ("coarse", cfg.fine_edge_cm * cfg.coarse_factor, False),
-        ("fine", cfg.fine_edge_cm, cfg.fine_self_collision),
-    ):
+    results: dict[str, tuple] = {}
+    stages = [("fine", cfg.fine_edge_cm, cfg.fine_self_collision)]
+    if cfg.coarse_source == "sim":
+        stages.append(("coarse", cfg.fine_edge_cm * cfg.coarse_factor, False))
+    elif cfg.coarse_source != "lowpass":
+        raise ValueError(f"unknown coarse source {cfg.coarse_source!r}")
+    for stage, edge, self_col in stages:
         box = build_box_mesh(pattern, edge)
 
         def report(i: int, n: int, stage: str = stage) -> None:
@@ -90,11 +102,9 @@ def generate_sample(
             progress=report,
         )
         draped = box.with_vertices(res.vertices)
-        inside = signed_distance_inside(body, res.vertices) if np.isfinite(res.vertices).all() else None
-        quality = assess_drape(
-            pattern, draped, inside if inside is not None else np.zeros(0, bool), res.history, thresholds
-        )
+        quality = _assess(pattern, draped, body, res.history, thresholds)
         meta[stage] = {
+            "source": "sim",
             "edge_cm": edge,
             "vertices": box.n_vertices,
             "faces": len(box.faces),
@@ -106,6 +116,23 @@ def generate_sample(
             meta.update(status=f"{stage}: {'; '.join(quality.reasons)}", seconds=time.perf_counter() - t0)
             return meta, pattern_to_dict(pattern), None
         results[stage] = (box, draped)
+    if cfg.coarse_source == "lowpass":
+        edge = cfg.fine_edge_cm * cfg.coarse_factor
+        box = build_box_mesh(pattern, edge)
+        coarse = lowpass_coarse(results["fine"][1], box, cfg.lowpass_iterations)
+        quality = _assess(pattern, coarse, body, None, thresholds)
+        meta["coarse"] = {
+            "source": "lowpass",
+            "edge_cm": edge,
+            "vertices": box.n_vertices,
+            "faces": len(box.faces),
+            "lowpass_iterations": cfg.lowpass_iterations,
+            "quality": quality.to_dict(),
+        }
+        if not quality.ok:
+            meta.update(status=f"coarse: {'; '.join(quality.reasons)}", seconds=time.perf_counter() - t0)
+            return meta, pattern_to_dict(pattern), None
+        results["coarse"] = (box, coarse)
     arrays = pair_arrays(results["fine"][1], results["coarse"][1], results["fine"][0], cfg.lowpass_iterations)
     meta["details"] = pair_details(arrays)
     meta.update(status="ok", seconds=time.perf_counter() - t0)

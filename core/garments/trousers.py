@@ -26,7 +26,7 @@ FOOT_GIRTH_CM = 32.0  # a full-length leg opening must let the foot through
 BACK_RISE_CM = 3.0  # the centre back waist stands this much above the side waist
 MIN_INSEAM_CM = 5.0
 PANEL_GAP_CM = 1.5  # between the two legs' panels at the crotch in the starting placement
-LEG_TURN_DEG = 20.0  # leg panels face this far off the front / back, towards the leg's side
+LEG_TURN_DEG = 0.0  # leg panels face straight front / back so the inseams start between the legs
 
 
 class Trousers(GarmentFamily):
