@@ -155,3 +155,18 @@ def test_dataset_stats_summarises_the_sample(sample, tmp_path):
     fine_nv = stats["details"]["fine.normal_variation"]["mean"]
     assert fine_nv == pytest.approx(meta["details"]["fine"]["normal_variation"]["mean"])
     assert [t["stage"] for t in stats["timings"]] == ["fine"]  # the low-pass coarse mesh is not simulated
+
+
+def test_coarse_sim_source_runs_a_second_drape():
+    from core.drape_quality import QualityThresholds
+    from sim.generate import GenerationConfig, generate_sample
+
+    cfg = GenerationConfig(fine_edge_cm=5.0, coarse_factor=1.6, frames=15, coarse_source="sim")
+    loose = QualityThresholds(max_seam_gap_cm=1e3, max_inside_fraction=1.0, max_final_speed_cm=1e3)
+    meta, _, arrays = generate_sample(SampleSpec(0, "skirt", "mid", 2), cfg, loose)
+    assert meta["status"] == "ok", meta["status"]
+    assert meta["coarse"]["source"] == "sim" and meta["coarse"]["frames"] == 15
+    assert meta["coarse"]["vertices"] < meta["fine"]["vertices"]
+    assert meta["coarse"]["sim_seconds"] > 0 and len(arrays["coarse_vertices"]) == meta["coarse"]["vertices"]
+    with pytest.raises(ValueError, match="coarse source"):
+        generate_sample(SPEC, GenerationConfig(coarse_source="magic"))
