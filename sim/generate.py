@@ -38,6 +38,10 @@ class GenerationConfig:
     # "sim": a second, independent drape at the coarse resolution.
     coarse_source: str = "lowpass"
 
+    def __post_init__(self) -> None:
+        if self.coarse_source not in ("lowpass", "sim"):
+            raise ValueError(f"unknown coarse source {self.coarse_source!r}, expected 'lowpass' or 'sim'")
+
 
 def _drape(engine: str):
     if engine == "blender":
@@ -78,11 +82,24 @@ def generate_sample(
     body = make_body(body_params, cfg.body_resolution_cm)
     drape = _drape(cfg.engine)
     results: dict[str, tuple] = {}
+
+    def keep(stage: str, box, mesh, quality, **record) -> bool:
+        """Record a stage in meta; on failure set the rejection status and return False."""
+        meta[stage] = {
+            **record,
+            "vertices": box.n_vertices,
+            "faces": len(box.faces),
+            "quality": quality.to_dict(),
+        }
+        if not quality.ok:
+            meta.update(status=f"{stage}: {'; '.join(quality.reasons)}", seconds=time.perf_counter() - t0)
+            return False
+        results[stage] = (box, mesh)
+        return True
+
     stages = [("fine", cfg.fine_edge_cm, cfg.fine_self_collision)]
     if cfg.coarse_source == "sim":
         stages.append(("coarse", cfg.fine_edge_cm * cfg.coarse_factor, False))
-    elif cfg.coarse_source != "lowpass":
-        raise ValueError(f"unknown coarse source {cfg.coarse_source!r}")
     for stage, edge, self_col in stages:
         box = build_box_mesh(pattern, edge)
 
@@ -103,36 +120,17 @@ def generate_sample(
         )
         draped = box.with_vertices(res.vertices)
         quality = _assess(pattern, draped, body, res.history, thresholds)
-        meta[stage] = {
-            "source": "sim",
-            "edge_cm": edge,
-            "vertices": box.n_vertices,
-            "faces": len(box.faces),
-            "sim_seconds": res.seconds,
-            "frames": res.frames_run,
-            "quality": quality.to_dict(),
-        }
-        if not quality.ok:
-            meta.update(status=f"{stage}: {'; '.join(quality.reasons)}", seconds=time.perf_counter() - t0)
+        record = {"source": "sim", "edge_cm": edge, "sim_seconds": res.seconds, "frames": res.frames_run}
+        if not keep(stage, box, draped, quality, **record):
             return meta, pattern_to_dict(pattern), None
-        results[stage] = (box, draped)
     if cfg.coarse_source == "lowpass":
         edge = cfg.fine_edge_cm * cfg.coarse_factor
         box = build_box_mesh(pattern, edge)
         coarse = lowpass_coarse(results["fine"][1], box, cfg.lowpass_iterations)
         quality = _assess(pattern, coarse, body, None, thresholds)
-        meta["coarse"] = {
-            "source": "lowpass",
-            "edge_cm": edge,
-            "vertices": box.n_vertices,
-            "faces": len(box.faces),
-            "lowpass_iterations": cfg.lowpass_iterations,
-            "quality": quality.to_dict(),
-        }
-        if not quality.ok:
-            meta.update(status=f"coarse: {'; '.join(quality.reasons)}", seconds=time.perf_counter() - t0)
+        record = {"source": "lowpass", "edge_cm": edge, "lowpass_iterations": cfg.lowpass_iterations}
+        if not keep("coarse", box, coarse, quality, **record):
             return meta, pattern_to_dict(pattern), None
-        results["coarse"] = (box, coarse)
     arrays = pair_arrays(results["fine"][1], results["coarse"][1], results["fine"][0], cfg.lowpass_iterations)
     meta["details"] = pair_details(arrays)
     meta.update(status="ok", seconds=time.perf_counter() - t0)

@@ -20,6 +20,11 @@ pytest.importorskip("bpy")
 SPEC = SampleSpec(0, "skirt", "mid", 1)
 
 
+def run_script(*args: str) -> subprocess.CompletedProcess:
+    """A project script run the way a user runs it: a subprocess from the checkout."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     from sim.generate import GenerationConfig, generate_sample
@@ -69,7 +74,6 @@ def test_fine_drape_has_more_detail_than_the_coarse_one(sample):
 def test_make_dataset_cli_records_every_sample_and_resumes(tmp_path):
     out = tmp_path / "ds"
     args = [
-        sys.executable,
         str(ROOT / "scripts" / "make_dataset.py"),
         "--out",
         str(out),
@@ -86,7 +90,7 @@ def test_make_dataset_cli_records_every_sample_and_resumes(tmp_path):
         "--fine-edge",
         "6",
     ]
-    first = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    first = run_script(*args)
     assert first.returncode == 0, first.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     row = manifest["samples"][0]
@@ -95,7 +99,7 @@ def test_make_dataset_cli_records_every_sample_and_resumes(tmp_path):
     assert "make_dataset.py" in manifest["command"] and "--count 1" in manifest["command"]
     meta_file = out / "samples" / row["id"] / "meta.json"
     stamp = meta_file.stat().st_mtime_ns
-    again = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    again = run_script(*args)
     assert again.returncode == 0 and "1 already done, 0 to make" in again.stdout
     assert meta_file.stat().st_mtime_ns == stamp  # not redone
     assert not list((out / "samples").glob(".tmp-*"))
@@ -109,13 +113,7 @@ def test_packed_dataset_unpacks_to_the_same_arrays(sample, tmp_path):
     root, _, _, arrays = sample
     write_manifest(root, [SPEC], "test", {})
     archive = tmp_path / "tiny_v0.tar.xz"
-    done = subprocess.run(
-        [sys.executable, "scripts/pack_dataset.py", "--data", str(root), "--out", str(archive)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+    done = run_script("scripts/pack_dataset.py", "--data", str(root), "--out", str(archive))
     assert done.returncode == 0, done.stderr
     assert "1 ok samples" in done.stdout
     with tarfile.open(archive) as tar:
@@ -129,10 +127,7 @@ def test_packed_dataset_unpacks_to_the_same_arrays(sample, tmp_path):
         np.testing.assert_allclose(loaded[key], value, atol=1e-4, err_msg=key)
     # the archive is reproducible: packing again gives the same bytes
     again = tmp_path / "again" / "tiny_v0.tar.xz"
-    from importlib import import_module
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import_module("pack_dataset").pack(root, again)
+    assert run_script("scripts/pack_dataset.py", "--data", str(root), "--out", str(again)).returncode == 0
     assert again.read_bytes() == archive.read_bytes()
 
 
@@ -142,13 +137,7 @@ def test_dataset_stats_summarises_the_sample(sample, tmp_path):
     root, meta, _, _ = sample
     write_manifest(root, [SPEC], "test", {})
     out = tmp_path / "stats.json"
-    done = subprocess.run(
-        [sys.executable, "scripts/dataset_stats.py", "--data", str(root), "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+    done = run_script("scripts/dataset_stats.py", "--data", str(root), "--json", str(out))
     assert done.returncode == 0, done.stderr
     assert "1 of 1 samples finished: 1 ok" in done.stdout and "| skirt | 1 | 0 |" in done.stdout
     stats = json.loads(out.read_text())

@@ -142,6 +142,35 @@ def cap_height_for(top_width: float, cap_length: float) -> float | None:
     return h if wt > 0 else None
 
 
+MIN_UNDERARM_SEAM_CM = 5.0
+
+
+def fitted_sleeve(
+    body: BodyDims, armhole_len: float, ease: float, length_share: float, taper: float
+) -> tuple[float | None, SleeveShape]:
+    """A sleeve whose cap fits an armhole of ``armhole_len`` (cm, per half): returns the cap
+    height (None if no cap can be that long) and the sleeve. ``ease`` is added to the upper
+    arm girth, ``length_share`` is the share of the arm length, and the cuff is ``taper`` x the
+    top width, never tighter than the arm there plus 6 cm, never wider than the top."""
+    top_w = body.arm_girth(0.0) + ease
+    cap_h = cap_height_for(top_w, armhole_len)
+    length = length_share * body.arm_length
+    cuff = max(top_w * taper, body.arm_girth(length) + 6.0)
+    return cap_h, SleeveShape(top_w, min(cuff, top_w), length, cap_h or 0.0)
+
+
+def sleeve_reasons(d: dict[str, float], g: dict) -> list[str]:
+    """Why the sleeve of a design (``g`` from :func:`fitted_sleeve`'s results) cannot be made."""
+    if g["cap_h"] is None:
+        return [
+            f"sleeve_ease {d['sleeve_ease']:g} cm makes the sleeve wider than the armhole allows "
+            f"(armhole {g['armhole_len']:.1f} cm per half)"
+        ]
+    if g["sleeve"].length - g["cap_h"] < MIN_UNDERARM_SEAM_CM:
+        return [f"sleeve_length {d['sleeve_length']:g} is shorter than the sleeve cap ({g['cap_h']:.1f} cm)"]
+    return []
+
+
 def add_sleeves(pb: PatternBuilder, body: BodyDims, shape: SleeveShape, front: str, back: str) -> None:
     """Two-piece sleeves on both arms, stitched to the ``armhole_l/_r`` of ``front``/``back``.
 
@@ -199,9 +228,11 @@ __all__ = [
     "add_sleeves",
     "armhole_curve",
     "cap_height_for",
+    "fitted_sleeve",
     "flare_hem",
     "neckline_curve",
     "sleeve_half",
+    "sleeve_reasons",
     "symmetric_outline",
     "torso_fit_reasons",
 ]

@@ -9,12 +9,12 @@ import numpy as np
 from ..pattern import Pattern
 from ._parts import (
     GAP_CM,
-    SleeveShape,
     add_sleeves,
     armhole_curve,
-    cap_height_for,
+    fitted_sleeve,
     flare_hem,
     neckline_curve,
+    sleeve_reasons,
     symmetric_outline,
     torso_fit_reasons,
 )
@@ -23,7 +23,6 @@ from .bodydims import BodyDims
 
 MAX_FLARE_DEG = 30.0
 ARMHOLE_SCOOP_CM = 2.0
-MIN_UNDERARM_SEAM_CM = 5.0
 
 
 class Dress(GarmentFamily):
@@ -57,11 +56,9 @@ class Dress(GarmentFamily):
         g = {"top_y": top_y, "hem_y": hem_y, "tip": tip, "under": under, "waist": waist, "hip": hip}
         g.update(hem_half=hem_half, neck_half=d["neck_width"] / 2)
         g["armhole_len"] = self.outline(d, g, True).edge_length("armhole_l")
-        top_w = body.arm_girth(0.0) + d["sleeve_ease"]
-        g["cap_h"] = cap_height_for(top_w, g["armhole_len"])
-        length = d["sleeve_length"] * body.arm_length
-        cuff = max(0.85 * top_w, body.arm_girth(length) + 6.0)
-        g["sleeve"] = SleeveShape(top_w, min(cuff, top_w), length, g["cap_h"] or 0.0)
+        g["cap_h"], g["sleeve"] = fitted_sleeve(
+            body, g["armhole_len"], d["sleeve_ease"], d["sleeve_length"], 0.85
+        )
         return g
 
     def outline(self, d: dict[str, float], g: dict, front: bool):
@@ -104,13 +101,7 @@ class Dress(GarmentFamily):
         if d["back_neck_depth"] > 0.8 * (g["top_y"] - g["under"][1]):
             reasons.append(f"back_neck_depth {d['back_neck_depth']:g} cm reaches below the armholes")
         if d["sleeves"] >= 0.5:
-            if g["cap_h"] is None:
-                reasons.append(
-                    f"sleeve_ease {d['sleeve_ease']:g} cm makes the sleeve wider than the armhole allows "
-                    f"(armhole {g['armhole_len']:.1f} cm per half)"
-                )
-            elif g["sleeve"].length - g["cap_h"] < MIN_UNDERARM_SEAM_CM:
-                reasons.append(f"sleeve_length {d['sleeve_length']:g} is shorter than the sleeve cap")
+            reasons += sleeve_reasons(d, g)
         return reasons
 
     def _build(self, d: dict[str, float], body: BodyDims) -> Pattern:

@@ -8,12 +8,12 @@ from ..pattern import Pattern
 from ._parts import (
     GAP_CM,
     MIN_EASE_CM,
-    SleeveShape,
     add_sleeves,
     armhole_curve,
-    cap_height_for,
+    fitted_sleeve,
     flare_hem,
     neckline_curve,
+    sleeve_reasons,
     symmetric_outline,
     torso_fit_reasons,
 )
@@ -22,7 +22,6 @@ from .bodydims import BodyDims
 
 ARMHOLE_SCOOP_CM = 1.5
 SHOULDER_EXTENSION_CM = 1.0
-MIN_UNDERARM_SEAM_CM = 5.0
 
 
 def side_width_for(body: BodyDims, top: np.ndarray, hem_y: float, min_half: float) -> float:
@@ -65,11 +64,9 @@ class TShirt(GarmentFamily):
         g["neck_half"] = d["neck_width"] / 2
         outline = self.torso(d, g, front=True)
         g["armhole_len"] = outline.edge_length("armhole_l")
-        top_w = body.arm_girth(0.0) + d["sleeve_ease"]
-        g["cap_h"] = cap_height_for(top_w, g["armhole_len"])
-        length = d["sleeve_length"] * body.arm_length
-        cuff = max(top_w * d["sleeve_taper"], body.arm_girth(length) + 6.0)
-        g["sleeve"] = SleeveShape(top_w, min(cuff, top_w), length, g["cap_h"] or 0.0)
+        g["cap_h"], g["sleeve"] = fitted_sleeve(
+            body, g["armhole_len"], d["sleeve_ease"], d["sleeve_length"], d["sleeve_taper"]
+        )
         return g
 
     def torso(self, d: dict[str, float], g: dict, front: bool):
@@ -104,15 +101,7 @@ class TShirt(GarmentFamily):
             reasons.append(f"length {d['length']:g} cm leaves no body below the armholes")
         if d["neck_depth"] > 0.8 * (g["top_y"] - g["under"][1]):
             reasons.append(f"neck_depth {d['neck_depth']:g} cm reaches below the armholes")
-        if g["cap_h"] is None:
-            reasons.append(
-                f"sleeve_ease {d['sleeve_ease']:g} cm makes the sleeve wider than the armhole allows "
-                f"(armhole {g['armhole_len']:.1f} cm per half)"
-            )
-        elif g["sleeve"].length - g["cap_h"] < MIN_UNDERARM_SEAM_CM:
-            reasons.append(
-                f"sleeve_length {d['sleeve_length']:g} is shorter than the sleeve cap ({g['cap_h']:.1f} cm)"
-            )
+        reasons += sleeve_reasons(d, g)
         return reasons
 
     def _build(self, d: dict[str, float], body: BodyDims) -> Pattern:
