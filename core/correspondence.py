@@ -63,3 +63,14 @@ def interpolate_at(source: GarmentMesh, target: GarmentMesh, values: np.ndarray 
     face_idx, w = locate_in_panels(source, target.panel_ids, target.uv)
     corners = values[source.faces[face_idx]]  # (N, 3, D)
     return (corners * w[..., None]).sum(axis=1)
+
+
+def upsample_drape(coarse: GarmentMesh, fine_box: GarmentMesh, close_seams: bool = True) -> np.ndarray:
+    """Positions for ``fine_box``'s vertices on a coarser drape of the same garment (through
+    (panel, uv)): where a finer drape can start. With ``close_seams`` every seam group (the
+    vertices a stitch joins) starts at its centroid, so the sewing springs start closed."""
+    start = interpolate_at(coarse, fine_box)
+    if close_seams:
+        for group in fine_box.seam_groups():
+            start[group] = start[group].mean(axis=0)
+    return start

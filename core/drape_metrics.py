@@ -89,3 +89,12 @@ def residual_details(fine: np.ndarray, base: np.ndarray, faces: np.ndarray, iter
         "high_frequency": _stats(hf_mag),
         "hf_share": float((hf_mag**2).sum() / max((mag**2).sum(), 1e-12)),
     }
+
+
+def edge_strain(vertices: np.ndarray, rest: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Per unique edge ``length / rest length - 1`` (rest: the flat box mesh, same topology):
+    positive where the drape stretches the cloth, negative where it compresses it."""
+    edges = trimesh.Trimesh(rest, faces, process=False).edges_unique
+    rest_len = np.linalg.norm(rest[edges[:, 0]] - rest[edges[:, 1]], axis=1)
+    length = np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1)
+    return length / np.maximum(rest_len, 1e-12) - 1.0

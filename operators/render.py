@@ -106,3 +106,74 @@ def render_png(path: str | Path) -> Path:
     bpy.context.scene.render.filepath = str(path)
     bpy.ops.render.render(write_still=True)
     return path
+
+
+def grey_material(name: str, value: float = 0.55, roughness: float = 0.7) -> bpy.types.Material:
+    """A plain grey diffuse-ish material (no panel colours): shading shows the folds alone."""
+    mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
+    mat.use_nodes = True
+    bsdf = mat.node_tree.nodes.get("Principled BSDF") or mat.node_tree.nodes.new("ShaderNodeBsdfPrincipled")
+    bsdf.inputs["Base Color"].default_value = (value, value, value, 1.0)
+    bsdf.inputs["Roughness"].default_value = roughness
+    return mat
+
+
+def setup_closeup(
+    garment: bpy.types.Object,
+    others=(),
+    resolution: int = 512,
+    samples: int = 16,
+    view_deg: float = 25.0,
+    light_elevation_deg: float = 25.0,
+    light_azimuth_deg: float = 60.0,
+) -> bpy.types.Object:
+    """Camera framing ``garment`` alone (three-quarter front view, ``view_deg`` from the front),
+    a grey garment and a darker body (``others``, casting no shadows), and a raking sun
+    ``light_elevation_deg`` above the horizon from ``light_azimuth_deg`` off the view: folds
+    cast long shadows.
+    Smooth shading on everything; Cycles on the CPU. Returns the camera."""
+    scene = bpy.context.scene
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = samples
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x = scene.render.resolution_y = resolution
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    scene.view_settings.view_transform = "Standard"
+    world = scene.world or bpy.data.worlds.new("World")
+    scene.world = world
+    world.use_nodes = True
+    bg = world.node_tree.nodes.get("Background")
+    if bg is not None:
+        bg.inputs["Color"].default_value = (0.9, 0.9, 0.92, 1.0)
+        bg.inputs["Strength"].default_value = 0.25
+    sun = bpy.data.objects.new("Raking Sun", bpy.data.lights.new("Raking Sun", "SUN"))
+    sun.data.energy = 4.0
+    sun.data.angle = math.radians(1.0)
+    # the view looks along +Y (Blender) turned by view_deg; the sun comes from the side, low
+    az = math.radians(view_deg + light_azimuth_deg)
+    sun.rotation_euler = Euler((math.radians(90.0 - light_elevation_deg), 0.0, az))
+    scene.collection.objects.link(sun)
+    cam = bpy.data.objects.new("Closeup Camera", bpy.data.cameras.new("Closeup Camera"))
+    cam.data.lens = 85.0
+    scene.collection.objects.link(cam)
+    cam.rotation_euler = Euler((math.radians(88), 0.0, math.radians(view_deg)))
+    scene.camera = cam
+    bpy.context.view_layer.update()
+    pts = _world_bounds([garment])
+    if len(pts):
+        co, _ = cam.camera_fit_coords(bpy.context.evaluated_depsgraph_get(), pts.ravel().tolist())
+        direction = cam.matrix_world.to_quaternion() @ Vector((0, 0, 1))
+        cam.location = co + direction * 0.04 * float(np.ptp(pts, axis=0).max())
+    cloth = grey_material("Closeup Cloth", 0.6)
+    skin = grey_material("Closeup Body", 0.25, 0.5)
+    for obj, mat in [(garment, cloth)] + [(o, skin) for o in others]:
+        if obj.type != "MESH":
+            continue
+        obj.data.materials.clear()
+        obj.data.materials.append(mat)
+        obj.data.polygons.foreach_set("use_smooth", np.ones(len(obj.data.polygons), bool))
+    for obj in others:
+        obj.visible_shadow = False  # the arms' shadows would hide the garment's own folds
+    return cam

@@ -184,6 +184,7 @@ def drape(
     lift: float = 3.0,
     sewing_force_after: float = 5.0,
     frame_hook: Callable[[int, np.ndarray], None] | None = None,
+    start_vertices: np.ndarray | None = None,
 ) -> DrapeResult:
     """Sew the box mesh's panels together around the body and let the garment settle.
 
@@ -205,6 +206,12 @@ def drape(
     above them rather than catching on them. progress(frame, frames) and
     frame_hook(frame, vertices_cm) are called after every frame.
 
+    start_vertices (V, 3) cm: where the cloth starts (e.g. a coarser drape of the same
+    garment carried to these vertices through the pattern) instead of the box mesh; the box
+    mesh stays the rest shape (a Blender rest shape key), so spring rest lengths and flat
+    bending rest angles are the pattern's. ``lift`` is not applied then; pass
+    ``sew_frames=0`` to have gravity from the first frames.
+
     Returns a :class:`DrapeResult`; ``history`` is the mean vertex speed per frame (cm/frame),
     ``seam_gap`` the largest seam-pair distance per frame (cm).
     """
@@ -218,6 +225,10 @@ def drape(
         raise ValueError(f"frames must be >= 1, got {frames}")
     if not np.isfinite(v).all():
         raise ValueError("garment vertices contain NaN or inf")
+    if start_vertices is not None:
+        start_vertices = np.asarray(start_vertices, np.float64).reshape(-1, 3)
+        if start_vertices.shape != v.shape or not np.isfinite(start_vertices).all():
+            raise ValueError(f"start_vertices must be finite and {v.shape}, got {start_vertices.shape}")
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(v)):
         raise ValueError("seam_pairs index outside the garment vertices")
     if isinstance(material, str):
@@ -234,10 +245,17 @@ def drape(
     scene = bpy.data.scenes.new("garment_drape")
     datablocks: list = []
     try:
-        cloth_me = _mesh("garment_drape_cloth", v + np.array([0.0, lift, 0.0]), pairs, f)
+        initial = v + np.array([0.0, lift, 0.0]) if start_vertices is None else start_vertices
+        cloth_me = _mesh("garment_drape_cloth", initial, pairs, f)
         datablocks.append(cloth_me)
         cloth = bpy.data.objects.new("garment_drape_cloth", cloth_me)
         datablocks.insert(0, cloth)
+        rest_key = None
+        if start_vertices is not None:
+            cloth.shape_key_add(name="Basis", from_mix=False)
+            rest_key = cloth.shape_key_add(name="rest", from_mix=False)
+            rest_key.data.foreach_set("co", pattern_to_blender(v).astype(np.float32).ravel())
+            rest_key.value = 0.0
         body_me = _mesh("garment_drape_body", bv, np.zeros((0, 2), np.int64), bf)
         datablocks.append(body_me)
         body = bpy.data.objects.new("garment_drape_body", body_me)
@@ -266,6 +284,8 @@ def drape(
         s.bending_damping = mat.bending_damping
         s.air_damping = mat.air_damping
         s.use_sewing_springs = True
+        if rest_key is not None:
+            s.rest_shape_key = rest_key
         sew0 = mat.sewing if sewing_force_max is None else sewing_force_max * r
         s.sewing_force_max = sew0
         s.shrink_min = seam_shrink
