@@ -56,7 +56,7 @@ def parse_overrides(items: list[str], base) -> dict:
     return out
 
 
-def drape_design(family: str, seed: int, material, edge: float, args) -> dict:
+def drape_design(family: str, seed: int, material, edge: float, args, coarse_material=None) -> dict:
     from sim.blender_cloth import drape
 
     rng = np.random.default_rng(seed)
@@ -65,7 +65,12 @@ def drape_design(family: str, seed: int, material, edge: float, args) -> dict:
     body = make_body(body_params, 2.0)
     box = build_box_mesh(pattern, edge)
     kw = {} if args.substeps is None else {"substeps": args.substeps}
+    kw.update(json.loads(args.drape_kw))
     coarse_seconds = 0.0
+    if args.wrap:
+        from core.garments.wrap import wrapped_start
+
+        kw["start_vertices"] = wrapped_start(pattern, box, body_params) + np.array([0.0, 3.0, 0.0])
     if args.from_coarse:
         cbox = build_box_mesh(pattern, args.from_coarse)
         cres = drape(
@@ -74,7 +79,7 @@ def drape_design(family: str, seed: int, material, edge: float, args) -> dict:
             cbox.seam_pairs,
             body.vertices,
             body.faces,
-            material=material,
+            material=coarse_material or material,
             frames=args.coarse_frames,
             **kw,
         )
@@ -186,21 +191,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", nargs="*", default=[], help="ClothMaterial overrides: key=value or key=xF")
     ap.add_argument("--from-coarse", type=float, default=None, help="drape at this edge (cm) first")
     ap.add_argument("--coarse-frames", type=int, default=120)
+    ap.add_argument("--wrap", action="store_true", help="start from the panels rolled around the body")
+    ap.add_argument("--drape-kw", default="{}", help="JSON of extra sim.blender_cloth.drape keywords")
+    ap.add_argument("--coarse-set", nargs="*", default=[], help="overrides for the coarse drape only")
+    ap.add_argument("--bending-exponent", type=float, default=None, help="override BENDING_EXPONENT")
     ap.add_argument("--body", default="sample", choices=("default", "sample"))
     ap.add_argument("--save", default=None, help="folder for the draped meshes (.npz)")
     ap.add_argument("--out", default=None, help="JSON file (rows are appended)")
     args = ap.parse_args(argv)
     os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="garment_bl_"))
+    from sim import blender_cloth
     from sim.blender_cloth import MATERIALS
+
+    if args.bending_exponent is not None:
+        blender_cloth.BENDING_EXPONENT = args.bending_exponent
 
     if args.material not in MATERIALS:
         ap.error(f"unknown material {args.material!r}")
     material = replace(MATERIALS[args.material], **parse_overrides(args.set, MATERIALS[args.material]))
+    coarse_material = replace(material, **parse_overrides(args.coarse_set, material))
     rows = []
     t0 = time.perf_counter()
     for edge in (float(e) for e in args.edge.split(",")):
         for seed in (int(s) for s in args.seeds.split(",")):
-            rows.append(drape_design(args.family, seed, material, edge, args))
+            rows.append(drape_design(args.family, seed, material, edge, args, coarse_material))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     print(f"\n{' '.join(args.set) or 'preset'} ({time.perf_counter() - t0:.0f} s)")
     print(table(rows))

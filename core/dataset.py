@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .drape_pairs import DERIVED_KEYS, derive_arrays
+from .drape_pairs import DERIVED_KEYS, derive_arrays, missing_derived
 from .pattern import pattern_from_dict
 
 SPLITS = ("train", "val", "test")
@@ -30,12 +30,15 @@ SPLITS = ("train", "val", "test")
 
 @dataclass(frozen=True)
 class SampleSpec:
-    """One planned sample: which garment family, material and design seed."""
+    """One planned sample: which garment family, material and design seed, and the split
+    shares of its dataset (drapes_v1: 10 % / 10 %)."""
 
     index: int
     family: str
     material: str
     seed: int
+    val_share: float = 0.1
+    test_share: float = 0.1
 
     @property
     def sample_id(self) -> str:
@@ -43,7 +46,7 @@ class SampleSpec:
 
     @property
     def split(self) -> str:
-        return split_for_seed(self.seed)
+        return split_for_seed(self.seed, self.val_share, self.test_share)
 
 
 def split_for_seed(seed: int, val: float = 0.1, test: float = 0.1) -> str:
@@ -52,13 +55,20 @@ def split_for_seed(seed: int, val: float = 0.1, test: float = 0.1) -> str:
     return "test" if u < test else "val" if u < test + val else "train"
 
 
-def plan_samples(count: int, seed: int, families: list[str], materials: list[str]) -> list[SampleSpec]:
+def plan_samples(
+    count: int,
+    seed: int,
+    families: list[str],
+    materials: list[str],
+    val_share: float = 0.1,
+    test_share: float = 0.1,
+) -> list[SampleSpec]:
     """``count`` samples cycling through families and materials, each with its own design seed."""
     specs = []
     for i in range(count):
         family = families[i % len(families)]
         material = materials[(i // len(families)) % len(materials)]
-        specs.append(SampleSpec(i, family, material, seed * 100_003 + i))
+        specs.append(SampleSpec(i, family, material, seed * 100_003 + i, val_share, test_share))
     return specs
 
 
@@ -122,7 +132,7 @@ def load_arrays(root: Path, spec_or_id: SampleSpec | str, derive: bool = True) -
     folder = sample_dir(root, spec_or_id)
     with np.load(folder / "arrays.npz") as data:
         arrays = {k: data[k] for k in data.files}
-    if derive and any(k not in arrays for k in DERIVED_KEYS):
+    if derive and missing_derived(arrays):
         meta = json.loads((folder / "meta.json").read_text())
         pattern = pattern_from_dict(json.loads((folder / "pattern.json").read_text()), str(folder))
         iterations = meta.get("coarse", {}).get("lowpass_iterations") or meta["config"]["lowpass_iterations"]

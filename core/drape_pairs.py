@@ -36,9 +36,21 @@ STORED_KEYS = (
     "coarse_panel",
     "coarse_uv",
 )
-"""The arrays a compact (shipped) sample keeps; :func:`derive_arrays` remakes the others."""
+"""The arrays a compact (shipped) sample keeps; :func:`derive_arrays` remakes the others.
+Samples from drapes_v2 on also keep ``coarse_sim_vertices`` (:data:`COARSE_SIM_KEY`)."""
 
-DERIVED_KEYS = ("fine_box_vertices", "coarse_at_fine", "lowpass_fine")
+COARSE_SIM_KEY = "coarse_sim_vertices"
+"""The independent coarse drape (same topology as ``coarse_faces``), drapes_v2 on."""
+
+DERIVED_KEYS = ("fine_box_vertices", "coarse_at_fine", "lowpass_fine", "coarse_sim_at_fine")
+"""Remade on load (``coarse_sim_at_fine`` only where :data:`COARSE_SIM_KEY` is present)."""
+
+
+def missing_derived(arrays: dict[str, np.ndarray]) -> list[str]:
+    """The derived arrays a sample's ``arrays`` lack and :func:`derive_arrays` would add."""
+    return [
+        k for k in DERIVED_KEYS if k not in arrays and (k != "coarse_sim_at_fine" or COARSE_SIM_KEY in arrays)
+    ]
 
 
 def derive_arrays(arrays: dict[str, np.ndarray], pattern: Pattern, lowpass_iterations: int = 20) -> dict:
@@ -73,6 +85,11 @@ def derive_arrays(arrays: dict[str, np.ndarray], pattern: Pattern, lowpass_itera
         out["coarse_at_fine"] = interpolate_at(coarse, fine).astype(f32)
     if "lowpass_fine" not in out:
         out["lowpass_fine"] = lowpass_drape(fine, lowpass_iterations).vertices.astype(f32)
+    if COARSE_SIM_KEY in out and "coarse_sim_at_fine" not in out:
+        coarse_sim = GarmentMesh(
+            arrays[COARSE_SIM_KEY], arrays["coarse_faces"], arrays["coarse_panel"], arrays["coarse_uv"], names
+        )
+        out["coarse_sim_at_fine"] = interpolate_at(coarse_sim, fine).astype(f32)
     return out
 
 
@@ -101,6 +118,16 @@ def pair_arrays(fine: GarmentMesh, coarse: GarmentMesh, box_fine: GarmentMesh, l
     }
 
 
+def add_coarse_sim(arrays: dict[str, np.ndarray], coarse_sim: GarmentMesh, fine: GarmentMesh) -> dict:
+    """``arrays`` plus the independent coarse drape and its interpolation at the fine vertices."""
+    f32 = np.float32
+    return {
+        **arrays,
+        COARSE_SIM_KEY: coarse_sim.vertices.astype(f32),
+        "coarse_sim_at_fine": interpolate_at(coarse_sim, fine).astype(f32),
+    }
+
+
 def pair_details(arrays: dict[str, np.ndarray]) -> dict:
     """The details analysis of one pair: surfaces (coarse, low-pass, fine) and residuals."""
     faces = arrays["fine_faces"].astype(np.int64)
@@ -108,7 +135,7 @@ def pair_details(arrays: dict[str, np.ndarray]) -> dict:
     coarse = arrays["coarse_at_fine"].astype(np.float64)
     low = arrays["lowpass_fine"].astype(np.float64)
     box = arrays["fine_box_vertices"].astype(np.float64)
-    return {
+    out = {
         "box": surface_details(box, faces),
         "coarse": surface_details(coarse, faces),
         "lowpass": surface_details(low, faces),
@@ -116,3 +143,8 @@ def pair_details(arrays: dict[str, np.ndarray]) -> dict:
         "residual_coarse": residual_details(fine, coarse, faces),
         "residual_lowpass": residual_details(fine, low, faces),
     }
+    if "coarse_sim_at_fine" in arrays:
+        sim = arrays["coarse_sim_at_fine"].astype(np.float64)
+        out["coarse_sim"] = surface_details(sim, faces)
+        out["residual_coarse_sim"] = residual_details(fine, sim, faces)
+    return out

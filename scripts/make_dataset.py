@@ -2,12 +2,15 @@
 """Generate coarse/fine drape pairs: procedural patterns on a mannequin, draped by Blender's cloth.
 
     python scripts/make_dataset.py --out DIR --count N --seed S [--families tshirt,skirt,...]
-        [--materials soft,mid,stiff] [--shard i/N] [--workers K] [--frames F]
-        [--fine-edge CM] [--coarse-factor X] [--coarse lowpass|sim] [--self-collision]
-        [--engine blender|newton]
+        [--materials soft,mid,stiff] [--shard i/N] [--workers K] [--frames F] [--fine-frames F]
+        [--fine-edge CM] [--coarse-factor X] [--fine-start coarse|box] [--substeps N]
+        [--no-self-collision] [--val-share 0.1] [--test-share 0.2] [--engine blender|newton]
 
-Resumable: finished samples (ok or rejected) are skipped, each sample folder is written
-atomically, and DIR/manifest.json lists every planned sample with its status and timings.
+Every sample gets a coarse drape (at fine edge x coarse factor), a fine drape (the target,
+self-collision on, started from the coarse drape unless --fine-start box) and a low-pass
+coarse mesh (sim/generate.py). Resumable: finished samples (ok or rejected) are skipped,
+each sample folder is written atomically, and DIR/manifest.json lists every planned sample
+with its status and timings.
 """
 
 from __future__ import annotations
@@ -69,17 +72,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--materials", default=",".join(MATERIALS), help="comma list of soft, mid, stiff")
     ap.add_argument("--shard", default=None, help="i/N: only samples with index %% N == i")
     ap.add_argument("--workers", type=int, default=1, help="parallel processes (one Blender each)")
-    ap.add_argument("--frames", type=int, default=GenerationConfig.frames)
+    ap.add_argument(
+        "--frames", type=int, default=GenerationConfig.frames, help="frames of a drape from the box mesh"
+    )
+    ap.add_argument(
+        "--fine-frames",
+        type=int,
+        default=GenerationConfig.fine_frames,
+        help="frames of the fine drape from the coarse one",
+    )
     ap.add_argument("--fine-edge", type=float, default=GenerationConfig.fine_edge_cm, help="cm")
     ap.add_argument("--coarse-factor", type=float, default=GenerationConfig.coarse_factor)
-    ap.add_argument("--self-collision", action="store_true", help="self-collision in the fine drape")
-    ap.add_argument("--engine", default="blender", choices=("blender", "newton"))
+    ap.add_argument("--fine-start", default=GenerationConfig.fine_start, choices=("coarse", "box"))
     ap.add_argument(
-        "--coarse",
-        default=GenerationConfig.coarse_source,
-        choices=("lowpass", "sim"),
-        help="coarse base mesh: the low-pass filtered fine drape, or its own drape at the coarse resolution",
+        "--substeps", type=int, default=GenerationConfig.substeps, help="cloth solver steps per frame"
     )
+    ap.add_argument("--no-self-collision", action="store_true", help="no self-collision in the fine drape")
+    ap.add_argument("--val-share", type=float, default=0.1, help="share of designs in the validation split")
+    ap.add_argument("--test-share", type=float, default=0.2, help="share of designs in the test split")
+    ap.add_argument("--engine", default="blender", choices=("blender", "newton"))
     args = ap.parse_args(argv)
 
     families = [f for f in args.families.split(",") if f]
@@ -87,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = [f for f in families if f not in FAMILIES] + [m for m in materials if m not in MATERIALS]
     if bad or args.count < 1:
         ap.error(f"unknown families/materials {bad}" if bad else "--count must be >= 1")
+    if not (args.val_share >= 0 and args.test_share >= 0 and args.val_share + args.test_share < 1):
+        ap.error("--val-share and --test-share must be >= 0 and add up to less than 1")
     try:
         shard = parse_shard(args.shard)
     except ValueError as err:
@@ -95,17 +108,26 @@ def main(argv: list[str] | None = None) -> int:
         fine_edge_cm=args.fine_edge,
         coarse_factor=args.coarse_factor,
         frames=args.frames,
-        fine_self_collision=args.self_collision,
+        fine_frames=args.fine_frames,
+        substeps=args.substeps,
+        fine_self_collision=not args.no_self_collision,
+        fine_start=args.fine_start,
         engine=args.engine,
-        coarse_source=args.coarse,
     )
     root = Path(args.out)
     root.mkdir(parents=True, exist_ok=True)
-    specs = plan_samples(args.count, args.seed, families, materials)
+    specs = plan_samples(args.count, args.seed, families, materials, args.val_share, args.test_share)
     mine = [s for s in specs if in_shard(s, shard)]
     todo = [s for s in mine if not is_done(root, s)]
     command = "python scripts/make_dataset.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-    config = {**asdict(cfg), "families": families, "materials": materials, "seed": args.seed}
+    config = {
+        **asdict(cfg),
+        "families": families,
+        "materials": materials,
+        "seed": args.seed,
+        "val_share": args.val_share,
+        "test_share": args.test_share,
+    }
     write_manifest(root, specs, command, config)
     print(f"{len(mine)} samples in this shard, {len(mine) - len(todo)} already done, {len(todo)} to make")
 

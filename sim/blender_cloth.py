@@ -46,8 +46,12 @@ from core.frames import CM_PER_M, blender_to_pattern, pattern_to_blender
 REFERENCE_EDGE_CM = 2.0
 """Mean mesh edge (cm) at which the :class:`ClothMaterial` numbers are used as they are."""
 
+BENDING_EXPONENT = 2.0
+"""Bending stiffness goes with (reference edge / mesh edge) ** BENDING_EXPONENT."""
+
 _GRAVITY_PATH = 'modifiers["Cloth"].settings.effector_weights.gravity'
 _SEWING_PATH = 'modifiers["Cloth"].settings.sewing_force_max'
+_BENDING_PATH = 'modifiers["Cloth"].settings.bending_stiffness'
 
 
 @dataclass(frozen=True)
@@ -83,11 +87,11 @@ class ClothMaterial:
             tension=self.tension * r,
             compression=self.compression * r,
             shear=self.shear * r,
-            bending=self.bending / (r * r),
+            bending=self.bending / r**BENDING_EXPONENT,
             tension_damping=self.tension_damping * r,
             compression_damping=self.compression_damping * r,
             shear_damping=self.shear_damping * r,
-            bending_damping=self.bending_damping / (r * r),
+            bending_damping=self.bending_damping / r**BENDING_EXPONENT,
             air_damping=self.air_damping * r * r,
             sewing=self.sewing * r,
         )
@@ -185,6 +189,7 @@ def drape(
     sewing_force_after: float = 5.0,
     frame_hook: Callable[[int, np.ndarray], None] | None = None,
     start_vertices: np.ndarray | None = None,
+    sewing_bending: float = 1.0,
 ) -> DrapeResult:
     """Sew the box mesh's panels together around the body and let the garment settle.
 
@@ -206,9 +211,14 @@ def drape(
     above them rather than catching on them. progress(frame, frames) and
     frame_hook(frame, vertices_cm) are called after every frame.
 
-    start_vertices (V, 3) cm: where the cloth starts (e.g. a coarser drape of the same
-    garment carried to these vertices through the pattern) instead of the box mesh; the box
-    mesh stays the rest shape (a Blender rest shape key), so spring rest lengths and flat
+    sewing_bending: bending stiffness factor while the panels are sewn (gravity off); it
+    falls back to the material's over the gravity ramp. A stiffer cloth wraps the body
+    without buckling at the mesh scale where seams pull it round shoulders and armholes.
+
+    start_vertices (V, 3) cm: where the cloth starts (the panels rolled around the body, or
+    a coarser drape of the same garment carried to these vertices through the pattern)
+    instead of the box mesh; the box mesh stays the rest shape (from the second frame on,
+    through a shape key and Blender's dynamic base mesh), so spring rest lengths and flat
     bending rest angles are the pattern's. ``lift`` is not applied then; pass
     ``sew_frames=0`` to have gravity from the first frames.
 
@@ -250,12 +260,17 @@ def drape(
         datablocks.append(cloth_me)
         cloth = bpy.data.objects.new("garment_drape_cloth", cloth_me)
         datablocks.insert(0, cloth)
-        rest_key = None
         if start_vertices is not None:
+            # the cloth starts where the mesh is at frame 1; from frame 2 the mesh is the box
+            # mesh (a shape key at 1) and, with a dynamic base mesh, that is the rest shape
+            # the springs pull to (Blender's "rest shape key" is not honoured here)
             cloth.shape_key_add(name="Basis", from_mix=False)
             rest_key = cloth.shape_key_add(name="rest", from_mix=False)
             rest_key.data.foreach_set("co", pattern_to_blender(v).astype(np.float32).ravel())
             rest_key.value = 0.0
+            rest_key.keyframe_insert("value", frame=1)
+            rest_key.value = 1.0
+            rest_key.keyframe_insert("value", frame=2)
         body_me = _mesh("garment_drape_body", bv, np.zeros((0, 2), np.int64), bf)
         datablocks.append(body_me)
         body = bpy.data.objects.new("garment_drape_body", body_me)
@@ -284,8 +299,7 @@ def drape(
         s.bending_damping = mat.bending_damping
         s.air_damping = mat.air_damping
         s.use_sewing_springs = True
-        if rest_key is not None:
-            s.rest_shape_key = rest_key
+        s.use_dynamic_mesh = start_vertices is not None
         sew0 = mat.sewing if sewing_force_max is None else sewing_force_max * r
         s.sewing_force_max = sew0
         s.shrink_min = seam_shrink
@@ -303,8 +317,12 @@ def drape(
         s.effector_weights.gravity = 0.0
         s.effector_weights.keyframe_insert("gravity", frame=1)
         s.keyframe_insert("sewing_force_max", frame=1)
+        bend0 = s.bending_stiffness
+        s.bending_stiffness = bend0 * sewing_bending
+        s.keyframe_insert("bending_stiffness", frame=1)
         fcurve = _fcurve(cloth, _GRAVITY_PATH)
         sew_curve = _fcurve(cloth, _SEWING_PATH)
+        bend_curve = _fcurve(cloth, _BENDING_PATH)
         gravity_frame = 0
 
         scene.frame_set(1)
@@ -329,6 +347,10 @@ def drape(
                         1 + gravity_frame + max(gravity_ramp, 1), sew0 * sewing_force_after
                     )
                     sew_curve.update()
+                if sewing_bending != 1.0:
+                    bend_curve.keyframe_points.insert(1 + gravity_frame, bend0 * sewing_bending)
+                    bend_curve.keyframe_points.insert(1 + gravity_frame + max(gravity_ramp, 1), bend0)
+                    bend_curve.update()
             if frame_hook:
                 frame_hook(i, cur)
             if progress:

@@ -1,6 +1,22 @@
-"""One dataset sample: design -> body -> fine and coarse drapes -> checks -> pair arrays.
+"""One dataset sample: design -> body -> coarse drape -> fine drape -> checks -> pair arrays.
 
 Uses Blender's cloth modifier through ``sim.blender_cloth`` (needs the bpy module).
+
+Stages (each recorded in the sample's meta under its name):
+
+- ``coarse_sim``: the garment draped at the coarse resolution from its box mesh, as an
+  artist's quick low-resolution cloth sim would be (no self-collision). An input, not a
+  target: it is checked only for gross failure (:data:`COARSE_SIM_THRESHOLDS`).
+- ``fine``: the target. With ``fine_start="coarse"`` it starts from the coarse drape carried
+  to the fine vertices through (panel, uv) with its seams closed
+  (``core.correspondence.upsample_drape``), its rest shape still the flat pattern, so the
+  pair differs by detail rather than by two different large-scale drapes, and it needs fewer
+  frames; ``fine_start="box"`` drapes it from the box mesh like the coarse one. Self-collision
+  on. Checked with :data:`FINE_THRESHOLDS`.
+- ``coarse``: the fine drape low-pass filtered (Taubin, seam-welded), sampled at the coarse
+  vertices: the base mesh whose residual is the fine detail alone.
+
+Both coarse meshes share the coarse box mesh's topology (``coarse_faces`` etc.).
 """
 
 from __future__ import annotations
@@ -13,12 +29,35 @@ import numpy as np
 
 from core.body import BodyParams, make_body, sample_body_params, signed_distance_inside
 from core.boxmesh import build_box_mesh
+from core.correspondence import upsample_drape
 from core.dataset import SampleSpec
-from core.drape_pairs import lowpass_coarse, pair_arrays, pair_details
+from core.detail import surface_detail
+from core.drape_metrics import edge_strain
+from core.drape_pairs import add_coarse_sim, lowpass_coarse, pair_arrays, pair_details
 from core.drape_quality import QualityThresholds, assess_drape
+from core.garment_mesh import GarmentMesh
 from core.garments import FAMILIES
 from core.garments.base import DesignRejected, sample_pattern
 from core.pattern import pattern_to_dict
+
+FINE_THRESHOLDS = QualityThresholds(
+    max_seam_gap_cm=0.5,
+    max_inside_fraction=0.0,  # not one vertex inside the body
+    max_self_intersection_fraction=0.003,  # self-collision is on: crossings are failures
+    max_final_speed_cm=0.1,
+)
+"""Checks of the fine drape (the target)."""
+
+COARSE_SIM_THRESHOLDS = QualityThresholds(
+    max_seam_gap_cm=5.0,
+    max_inside_fraction=0.005,
+    max_self_intersection_fraction=1.0,  # reported, not checked: no self-collision at this stage
+    max_final_speed_cm=0.2,
+)
+"""Checks of the coarse drape (an input): only gross failure rejects it."""
+
+LOWPASS_THRESHOLDS = QualityThresholds(max_inside_fraction=0.005)
+"""Checks of the low-pass coarse mesh (seam-welded, so its seams are closed)."""
 
 
 @dataclass(frozen=True)
@@ -26,21 +65,24 @@ class GenerationConfig:
     """Resolution and simulation settings shared by every sample of a dataset."""
 
     fine_edge_cm: float = 1.5
-    coarse_factor: float = 2.5  # coarse edge = fine edge x this
-    frames: int = 120
-    fine_self_collision: bool = False
+    coarse_factor: float = 2.67  # coarse edge = fine edge x this
+    frames: int = 120  # drapes from the box mesh (the coarse one; the fine one with fine_start="box")
+    fine_frames: int = 80  # the fine drape when it starts from the coarse drape
+    substeps: int = 10
+    fine_self_collision: bool = True
+    fine_start: str = "coarse"  # "coarse": from the coarse drape, "box": from the box mesh
     body_resolution_cm: float = 2.0
     vary_body: bool = True
     lowpass_iterations: int = 20
     engine: str = "blender"
-    # "lowpass": the coarse mesh is the fine drape with its folds filtered out, sampled at the
-    # coarse resolution (same large-scale shape, so the residual is the detail only);
-    # "sim": a second, independent drape at the coarse resolution.
-    coarse_source: str = "lowpass"
 
     def __post_init__(self) -> None:
-        if self.coarse_source not in ("lowpass", "sim"):
-            raise ValueError(f"unknown coarse source {self.coarse_source!r}, expected 'lowpass' or 'sim'")
+        if self.fine_start not in ("coarse", "box"):
+            raise ValueError(f"unknown fine start {self.fine_start!r}, expected 'coarse' or 'box'")
+
+    @property
+    def coarse_edge_cm(self) -> float:
+        return self.fine_edge_cm * self.coarse_factor
 
 
 def _drape(engine: str):
@@ -59,15 +101,32 @@ def _assess(pattern, draped, body, history, thresholds: QualityThresholds):
     return assess_drape(pattern, draped, inside, history, thresholds)
 
 
+def _measures(mesh: GarmentMesh, box: GarmentMesh) -> dict:
+    """Detail measures (seam-welded) and the cloth's stretch against its pattern."""
+    wv, wf, _ = mesh.welded()
+    strain = edge_strain(mesh.vertices, box.vertices, box.faces)
+    edges = np.linalg.norm(wv[wf] - wv[np.roll(wf, 1, axis=1)], axis=2)
+    return {
+        **surface_detail(wv, wf),
+        "median_edge_cm": float(np.median(edges)),
+        "strain": {q: float(np.percentile(strain, p)) for q, p in (("p5", 5), ("median", 50), ("p95", 95))},
+    }
+
+
 def generate_sample(
     spec: SampleSpec,
     cfg: GenerationConfig,
-    thresholds: QualityThresholds | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    thresholds: dict[str, QualityThresholds] | None = None,
 ) -> tuple[dict, dict | None, dict | None]:
-    """Returns (meta, pattern dict, arrays); a rejected sample has status ``"<stage>: reason"``."""
+    """Returns (meta, pattern dict, arrays); a rejected sample has status ``"<stage>: reason"``.
+
+    ``thresholds`` replaces the checks of the stages it names (``coarse_sim``, ``fine``,
+    ``coarse``); ``progress(stage, frame, frames)`` follows the drapes.
+    """
     t0 = time.perf_counter()
-    thresholds = thresholds or QualityThresholds()
+    checks = {"coarse_sim": COARSE_SIM_THRESHOLDS, "fine": FINE_THRESHOLDS, "coarse": LOWPASS_THRESHOLDS}
+    checks.update(thresholds or {})
     meta: dict = {"id": spec.sample_id, **asdict(spec), "split": spec.split, "config": asdict(cfg)}
     rng = np.random.default_rng(spec.seed)
     body_params = sample_body_params(rng) if cfg.vary_body else BodyParams()
@@ -81,9 +140,11 @@ def generate_sample(
     meta["design"] = design
     body = make_body(body_params, cfg.body_resolution_cm)
     drape = _drape(cfg.engine)
-    results: dict[str, tuple] = {}
 
-    def keep(stage: str, box, mesh, quality, **record) -> bool:
+    def report(stage: str):
+        return lambda i, n: progress(stage, i, n) if progress else None
+
+    def keep(stage: str, box: GarmentMesh, mesh: GarmentMesh, quality, **record) -> bool:
         """Record a stage in meta; on failure set the rejection status and return False."""
         meta[stage] = {
             **record,
@@ -94,44 +155,62 @@ def generate_sample(
         if not quality.ok:
             meta.update(status=f"{stage}: {'; '.join(quality.reasons)}", seconds=time.perf_counter() - t0)
             return False
-        results[stage] = (box, mesh)
         return True
 
-    stages = [("fine", cfg.fine_edge_cm, cfg.fine_self_collision)]
-    if cfg.coarse_source == "sim":
-        stages.append(("coarse", cfg.fine_edge_cm * cfg.coarse_factor, False))
-    for stage, edge, self_col in stages:
-        box = build_box_mesh(pattern, edge)
+    common = {"material": spec.material}
+    if cfg.engine == "blender":
+        common["substeps"] = cfg.substeps
+    coarse_box = build_box_mesh(pattern, cfg.coarse_edge_cm)
+    res = drape(
+        coarse_box.vertices, coarse_box.faces, coarse_box.seam_pairs, body.vertices, body.faces,
+        frames=cfg.frames, self_collision=False, progress=report("coarse_sim"), **common,
+    )  # fmt: skip
+    coarse_sim = coarse_box.with_vertices(res.vertices)
+    quality = _assess(pattern, coarse_sim, body, res.history, checks["coarse_sim"])
+    record = {
+        "source": "sim",
+        "edge_cm": cfg.coarse_edge_cm,
+        "sim_seconds": res.seconds,
+        "frames": res.frames_run,
+    }
+    if not keep("coarse_sim", coarse_box, coarse_sim, quality, **record):
+        return meta, pattern_to_dict(pattern), None
 
-        def report(i: int, n: int, stage: str = stage) -> None:
-            if progress:
-                progress(stage, i, n)
+    fine_box = build_box_mesh(pattern, cfg.fine_edge_cm)
+    start = {}
+    frames = cfg.frames
+    if cfg.fine_start == "coarse":
+        start = {"start_vertices": upsample_drape(coarse_sim, fine_box), "sew_frames": 0, "gravity_ramp": 1}
+        frames = cfg.fine_frames
+    res = drape(
+        fine_box.vertices, fine_box.faces, fine_box.seam_pairs, body.vertices, body.faces,
+        frames=frames, self_collision=cfg.fine_self_collision, progress=report("fine"), **common, **start,
+    )  # fmt: skip
+    fine = fine_box.with_vertices(res.vertices)
+    quality = _assess(pattern, fine, body, res.history, checks["fine"])
+    record = {
+        "source": "sim",
+        "start": cfg.fine_start,
+        "edge_cm": cfg.fine_edge_cm,
+        "sim_seconds": res.seconds,
+        "frames": res.frames_run,
+    }
+    if not keep("fine", fine_box, fine, quality, **record):
+        return meta, pattern_to_dict(pattern), None
 
-        res = drape(
-            box.vertices,
-            box.faces,
-            box.seam_pairs,
-            body.vertices,
-            body.faces,
-            material=spec.material,
-            frames=cfg.frames,
-            self_collision=self_col,
-            progress=report,
-        )
-        draped = box.with_vertices(res.vertices)
-        quality = _assess(pattern, draped, body, res.history, thresholds)
-        record = {"source": "sim", "edge_cm": edge, "sim_seconds": res.seconds, "frames": res.frames_run}
-        if not keep(stage, box, draped, quality, **record):
-            return meta, pattern_to_dict(pattern), None
-    if cfg.coarse_source == "lowpass":
-        edge = cfg.fine_edge_cm * cfg.coarse_factor
-        box = build_box_mesh(pattern, edge)
-        coarse = lowpass_coarse(results["fine"][1], box, cfg.lowpass_iterations)
-        quality = _assess(pattern, coarse, body, None, thresholds)
-        record = {"source": "lowpass", "edge_cm": edge, "lowpass_iterations": cfg.lowpass_iterations}
-        if not keep("coarse", box, coarse, quality, **record):
-            return meta, pattern_to_dict(pattern), None
-    arrays = pair_arrays(results["fine"][1], results["coarse"][1], results["fine"][0], cfg.lowpass_iterations)
+    coarse = lowpass_coarse(fine, coarse_box, cfg.lowpass_iterations)
+    quality = _assess(pattern, coarse, body, None, checks["coarse"])
+    record = {
+        "source": "lowpass",
+        "edge_cm": cfg.coarse_edge_cm,
+        "lowpass_iterations": cfg.lowpass_iterations,
+    }
+    if not keep("coarse", coarse_box, coarse, quality, **record):
+        return meta, pattern_to_dict(pattern), None
+
+    arrays = add_coarse_sim(pair_arrays(fine, coarse, fine_box, cfg.lowpass_iterations), coarse_sim, fine)
     meta["details"] = pair_details(arrays)
+    meta["fine"]["measures"] = _measures(fine, fine_box)
+    meta["coarse_sim"]["measures"] = _measures(coarse_sim, coarse_box)
     meta.update(status="ok", seconds=time.perf_counter() - t0)
     return meta, pattern_to_dict(pattern), arrays
