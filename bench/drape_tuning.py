@@ -70,7 +70,7 @@ def drape_design(family: str, seed: int, material, edge: float, args, coarse_mat
     if args.wrap:
         from core.garments.wrap import wrapped_start
 
-        kw["start_vertices"] = wrapped_start(pattern, box, body_params) + np.array([0.0, 3.0, 0.0])
+        kw["start_vertices"] = wrapped_start(pattern, box, body_params)
     if args.from_coarse:
         cbox = build_box_mesh(pattern, args.from_coarse)
         cres = drape(

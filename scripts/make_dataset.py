@@ -3,7 +3,7 @@
 
     python scripts/make_dataset.py --out DIR --count N --seed S [--families tshirt,skirt,...]
         [--materials soft,mid,stiff] [--shard i/N] [--workers K] [--frames F] [--fine-frames F]
-        [--fine-edge CM] [--coarse-factor X] [--fine-start coarse|box] [--substeps N]
+        [--fine-edge CM] [--coarse-factor X] [--fine-start pattern|coarse] [--start wrap|box] [--substeps N]
         [--no-self-collision] [--val-share 0.1] [--test-share 0.2] [--engine blender|newton]
 
 Every sample gets a coarse drape (at fine edge x coarse factor), a fine drape (the target,
@@ -83,7 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--fine-edge", type=float, default=GenerationConfig.fine_edge_cm, help="cm")
     ap.add_argument("--coarse-factor", type=float, default=GenerationConfig.coarse_factor)
-    ap.add_argument("--fine-start", default=GenerationConfig.fine_start, choices=("coarse", "box"))
+    ap.add_argument(
+        "--fine-start",
+        default=GenerationConfig.fine_start,
+        choices=("pattern", "coarse"),
+        help="the fine drape starts from the pattern or from the coarse drape",
+    )
+    ap.add_argument(
+        "--start",
+        default=GenerationConfig.start,
+        choices=("wrap", "box"),
+        help="drapes from the pattern start with the panels rolled around the body, or flat",
+    )
     ap.add_argument(
         "--substeps", type=int, default=GenerationConfig.substeps, help="cloth solver steps per frame"
     )
@@ -112,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         substeps=args.substeps,
         fine_self_collision=not args.no_self_collision,
         fine_start=args.fine_start,
+        start=args.start,
         engine=args.engine,
     )
     root = Path(args.out)

@@ -52,6 +52,7 @@ BENDING_EXPONENT = 2.0
 _GRAVITY_PATH = 'modifiers["Cloth"].settings.effector_weights.gravity'
 _SEWING_PATH = 'modifiers["Cloth"].settings.sewing_force_max'
 _BENDING_PATH = 'modifiers["Cloth"].settings.bending_stiffness'
+_SELF_COLLISION_PATH = 'modifiers["Cloth"].collision_settings.use_self_collision'
 
 
 @dataclass(frozen=True)
@@ -97,17 +98,29 @@ class ClothMaterial:
         )
 
 
+V1_MATERIALS: dict[str, ClothMaterial] = {
+    "soft": ClothMaterial("soft", 0.02, 5.0, 5.0, 5.0, 0.05, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0, 1.7),
+    "mid": ClothMaterial("mid", 0.03, 15.0, 15.0, 15.0, 0.5, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0, 5.0),
+    "stiff": ClothMaterial("stiff", 0.05, 40.0, 40.0, 40.0, 2.5, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0, 10.0),
+}
+"""The presets drapes_v1 was made with (crumpled at the mesh scale; kept for comparisons)."""
+
+
 MATERIALS: dict[str, ClothMaterial] = {
     # name: mass, tension, compression, shear, bending, damping (tension, compression, shear,
-    # bending), air, friction, sewing clamp. Bending 0.05 / 0.5 / 2.5 (1 : 10 : 50), stretch
-    # 5 / 15 / 40. The sewing clamp follows the stretch stiffness (about a third of it): a
-    # clamp that is strong for the fabric stretches it into crumpled, inside-out legs.
-    # silk / light jersey: light, stretchy, limp: many small folds
-    "soft": ClothMaterial("soft", 0.02, 5.0, 5.0, 5.0, 0.05, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0, 1.7),
-    # cotton shirting: Blender's "Cotton" preset stiffness at a tenth of its vertex mass
-    "mid": ClothMaterial("mid", 0.03, 15.0, 15.0, 15.0, 0.5, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0, 5.0),
+    # bending), air, friction, sewing clamp; values at REFERENCE_EDGE_CM (drapes_v2).
+    # Heavy enough that gravity beats bending (v1's skirts stayed cones), nearly inextensible,
+    # compression soft (6 % of tension: Blender cloth with compression = tension buckles at
+    # the mesh scale and blows seams open), bending high enough for the cloth to fold over
+    # several edges rather than crumple at one (mid: 10x v1's). The sewing clamp follows
+    # the stretch stiffness (a third of it): a stronger pull stretches the fabric into
+    # crumpled tubes, a weaker one lets the garment's weight pull the seams open.
+    # silk / light jersey: light and limp: many smaller folds
+    "soft": ClothMaterial("soft", 0.10, 40.0, 2.4, 40.0, 1.0, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0, 8.5),
+    # cotton shirting
+    "mid": ClothMaterial("mid", 0.15, 75.0, 4.5, 75.0, 5.0, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0, 25.0),
     # denim / canvas: heavier and firm: few broad folds
-    "stiff": ClothMaterial("stiff", 0.05, 40.0, 40.0, 40.0, 2.5, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0, 10.0),
+    "stiff": ClothMaterial("stiff", 0.25, 150.0, 9.0, 150.0, 40.0, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0, 50.0),
 }
 
 
@@ -190,6 +203,7 @@ def drape(
     frame_hook: Callable[[int, np.ndarray], None] | None = None,
     start_vertices: np.ndarray | None = None,
     sewing_bending: float = 1.0,
+    self_collision_while_sewing: bool = True,
 ) -> DrapeResult:
     """Sew the box mesh's panels together around the body and let the garment settle.
 
@@ -197,7 +211,9 @@ def drape(
     space (cm); body_vertices / body_faces: the collision body (cm, closed, outward normals).
     material: a key of :data:`MATERIALS` or a :class:`ClothMaterial` (rescaled to the mesh's
     mean edge unless ``scale_to_mesh=False``). frames: simulated frames after the rest frame.
-    self_collision: Blender cloth self collision (about 2x slower). substeps: Blender's
+    self_collision: Blender cloth self collision (about 2x slower); with
+    ``self_collision_while_sewing=False`` only from the gravity frame on (tried: more crumpled
+    armholes than with it on throughout). substeps: Blender's
     quality, solver steps per frame. seam_shrink: Blender's shrink factor for the fabric
     (0.05 = rest lengths 5 % shorter) for a snugger fit; sewing springs always pull to 0.
 
@@ -307,7 +323,10 @@ def drape(
         cs.use_collision = True
         cs.distance_min = collision_distance / CM_PER_M
         cs.collision_quality = collision_quality
-        cs.use_self_collision = self_collision
+        late_self_collision = self_collision and not self_collision_while_sewing
+        cs.use_self_collision = self_collision and not late_self_collision
+        if late_self_collision:
+            cs.keyframe_insert("use_self_collision", frame=1)
         cs.self_distance_min = collision_distance / CM_PER_M
         scene.frame_start = 1
         scene.frame_end = frames + 1
@@ -347,6 +366,10 @@ def drape(
                         1 + gravity_frame + max(gravity_ramp, 1), sew0 * sewing_force_after
                     )
                     sew_curve.update()
+                if late_self_collision:
+                    self_curve = _fcurve(cloth, _SELF_COLLISION_PATH)
+                    self_curve.keyframe_points.insert(1 + gravity_frame, 1.0)
+                    self_curve.update()
                 if sewing_bending != 1.0:
                     bend_curve.keyframe_points.insert(1 + gravity_frame, bend0 * sewing_bending)
                     bend_curve.keyframe_points.insert(1 + gravity_frame + max(gravity_ramp, 1), bend0)

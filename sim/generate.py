@@ -4,15 +4,18 @@ Uses Blender's cloth modifier through ``sim.blender_cloth`` (needs the bpy modul
 
 Stages (each recorded in the sample's meta under its name):
 
-- ``coarse_sim``: the garment draped at the coarse resolution from its box mesh, as an
+- ``coarse_sim``: the garment draped at the coarse resolution from its pattern, as an
   artist's quick low-resolution cloth sim would be (no self-collision). An input, not a
   target: it is checked only for gross failure (:data:`COARSE_SIM_THRESHOLDS`).
-- ``fine``: the target. With ``fine_start="coarse"`` it starts from the coarse drape carried
-  to the fine vertices through (panel, uv) with its seams closed
-  (``core.correspondence.upsample_drape``), its rest shape still the flat pattern, so the
-  pair differs by detail rather than by two different large-scale drapes, and it needs fewer
-  frames; ``fine_start="box"`` drapes it from the box mesh like the coarse one. Self-collision
-  on. Checked with :data:`FINE_THRESHOLDS`.
+- ``fine``: the target, self-collision on, checked with :data:`FINE_THRESHOLDS`. With
+  ``fine_start="pattern"`` (default) it drapes from the pattern like the coarse one; with
+  ``fine_start="coarse"`` it starts from the coarse drape carried to the fine vertices
+  through (panel, uv) with its seams closed (``core.correspondence.upsample_drape``), so the
+  pair differs by detail rather than by two different large-scale drapes, in fewer frames.
+
+A drape from the pattern starts with the box mesh's panels rolled around the body parts they
+dress (``start="wrap"``, ``core.garments.wrap``) or flat as placed (``start="box"``); either
+way the flat panels are the cloth's rest shape.
 - ``coarse``: the fine drape low-pass filtered (Taubin, seam-welded), sampled at the coarse
   vertices: the base mesh whose residual is the fine detail alone.
 
@@ -38,6 +41,7 @@ from core.drape_quality import QualityThresholds, assess_drape
 from core.garment_mesh import GarmentMesh
 from core.garments import FAMILIES
 from core.garments.base import DesignRejected, sample_pattern
+from core.garments.wrap import wrapped_start
 from core.pattern import pattern_to_dict
 
 FINE_THRESHOLDS = QualityThresholds(
@@ -70,15 +74,21 @@ class GenerationConfig:
     fine_frames: int = 80  # the fine drape when it starts from the coarse drape
     substeps: int = 10
     fine_self_collision: bool = True
-    fine_start: str = "coarse"  # "coarse": from the coarse drape, "box": from the box mesh
+    fine_start: str = "pattern"  # "pattern": like the coarse drape, "coarse": from the coarse drape
+    start: str = "wrap"  # drapes from the pattern: "wrap" (panels rolled round the body) or "box"
+    lift_cm: float = 3.0  # start="box": the flat panels start this much higher (seams close above shoulders)
     body_resolution_cm: float = 2.0
     vary_body: bool = True
     lowpass_iterations: int = 20
     engine: str = "blender"
 
     def __post_init__(self) -> None:
-        if self.fine_start not in ("coarse", "box"):
-            raise ValueError(f"unknown fine start {self.fine_start!r}, expected 'coarse' or 'box'")
+        if self.fine_start not in ("pattern", "coarse"):
+            raise ValueError(f"unknown fine start {self.fine_start!r}, expected 'pattern' or 'coarse'")
+        if self.start not in ("wrap", "box"):
+            raise ValueError(f"unknown start {self.start!r}, expected 'wrap' or 'box'")
+        if self.engine != "blender" and (self.start != "box" or self.fine_start != "pattern"):
+            raise ValueError(f"the {self.engine} engine drapes from the flat box mesh only (start='box')")
 
     @property
     def coarse_edge_cm(self) -> float:
@@ -160,10 +170,21 @@ def generate_sample(
     common = {"material": spec.material}
     if cfg.engine == "blender":
         common["substeps"] = cfg.substeps
+
+    def from_pattern(box: GarmentMesh) -> dict:
+        """How a drape of ``box`` starts from the pattern (keywords of ``drape``)."""
+        if cfg.engine != "blender":
+            return {}
+        if cfg.start == "box":
+            return {"lift": cfg.lift_cm}
+        # rolled panels hug the body: lifted, the sleeves would start inside the arms
+        return {"start_vertices": wrapped_start(pattern, box, body_params)}
+
     coarse_box = build_box_mesh(pattern, cfg.coarse_edge_cm)
     res = drape(
         coarse_box.vertices, coarse_box.faces, coarse_box.seam_pairs, body.vertices, body.faces,
         frames=cfg.frames, self_collision=False, progress=report("coarse_sim"), **common,
+        **from_pattern(coarse_box),
     )  # fmt: skip
     coarse_sim = coarse_box.with_vertices(res.vertices)
     quality = _assess(pattern, coarse_sim, body, res.history, checks["coarse_sim"])
@@ -177,7 +198,7 @@ def generate_sample(
         return meta, pattern_to_dict(pattern), None
 
     fine_box = build_box_mesh(pattern, cfg.fine_edge_cm)
-    start = {}
+    start = from_pattern(fine_box)
     frames = cfg.frames
     if cfg.fine_start == "coarse":
         start = {"start_vertices": upsample_drape(coarse_sim, fine_box), "sew_frames": 0, "gravity_ramp": 1}
@@ -190,7 +211,7 @@ def generate_sample(
     quality = _assess(pattern, fine, body, res.history, checks["fine"])
     record = {
         "source": "sim",
-        "start": cfg.fine_start,
+        "start": cfg.fine_start if cfg.fine_start == "coarse" else cfg.start,
         "edge_cm": cfg.fine_edge_cm,
         "sim_seconds": res.seconds,
         "frames": res.frames_run,

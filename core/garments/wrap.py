@@ -15,6 +15,12 @@ stays the cloth's rest shape (``sim.blender_cloth.drape(start_vertices=...)``).
   girth plus a gap or the sleeve's own girth, whichever is larger;
 - other panels (trouser legs) stay flat.
 
+Shoulder seams start a body depth apart (the front and back panels' tops) and close across
+the shoulders during the drape's sewing phase. Tried and dropped: drawing the tops in over
+the shoulders (shortens their rows: the compressed cloth crumples at the armholes), turning
+them over the shoulders row by row (runs into the body beside the neck) and lifting the
+torso panels higher (their necklines start inside the neck).
+
 The arc length across each panel is kept exactly along every row; lengths along the rows'
 normals change only as much as the cross-sections do from row to row.
 """
@@ -93,14 +99,30 @@ def _roll_limb(
     bins = np.linspace(t.min(), t.max(), 25)
     idx = np.clip(np.digitize(t, bins) - 1, 0, len(bins) - 2)
     width = np.array([np.ptp(s[idx == k]) if np.any(idx == k) else 0.0 for k in range(len(bins) - 1)])
-    radius = np.maximum(
-        [dims.arm_girth(max(float(tc), 0.0)) / (2 * math.pi) + GAP_CM for tc in 0.5 * (bins[1:] + bins[:-1])],
-        width / math.pi,
-    )[idx]
+    centres = 0.5 * (bins[1:] + bins[:-1])
+    arm = [dims.arm_girth(max(float(tc), 0.0)) / (2 * math.pi) + GAP_CM for tc in centres]
+    radius = np.interp(t, centres, np.maximum(arm, width / math.pi))
     # the half's centre line faces the plane's normal; s runs along the circle from there
     centre = 0.5 * (s.max() + s.min())
     ang = (s - centre) / radius
-    return joint + np.outer(t, u) + radius[:, None] * (np.outer(np.cos(ang), n) + np.outer(np.sin(ang), e_s))
+    ring = radius[:, None] * (np.outer(np.cos(ang), n) + np.outer(np.sin(ang), e_s))
+    # flat halves were slid down the arm to clear the torso's side; the rolled tube needs
+    # less: slide it back up as far as it stays clear of the rolled torso
+    for shift in np.arange(0.0, max(float(t.min()), 0.0) + 0.01, 0.5):
+        rolled = joint + np.outer(t - float(t.min()) + shift, u) + ring
+        if _clear_of_torso(rolled, dims):
+            return rolled
+    return joint + np.outer(t, u) + ring
+
+
+def _clear_of_torso(points: np.ndarray, dims: BodyDims) -> bool:
+    """Whether ``points`` lie outside the torso's cross-sections grown by twice the gap."""
+    below = points[:, 1] < dims.shoulder_y
+    for p in points[below]:
+        a, b = dims.torso_axes(float(p[1]))
+        if (p[0] / (a + 2 * GAP_CM)) ** 2 + (p[2] / (b + dims.front_bulge + 2 * GAP_CM)) ** 2 < 1.0:
+            return False
+    return True
 
 
 def wrapped_start(pattern: Pattern, box: GarmentMesh, body: Any = None) -> np.ndarray:
