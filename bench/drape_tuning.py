@@ -67,12 +67,13 @@ def drape_design(family: str, seed: int, material, edge: float, args, coarse_mat
     kw = {} if args.substeps is None else {"substeps": args.substeps}
     kw.update(json.loads(args.drape_kw))
     coarse_seconds = 0.0
-    if args.wrap:
-        from core.garments.wrap import wrapped_start
+    from core.garments.wrap import wrapped_start
 
+    if args.wrap and not args.from_coarse:
         kw["start_vertices"] = wrapped_start(pattern, box, body_params)
     if args.from_coarse:
         cbox = build_box_mesh(pattern, args.from_coarse)
+        ckw = {"start_vertices": wrapped_start(pattern, cbox, body_params)} if args.wrap else {}
         cres = drape(
             cbox.vertices,
             cbox.faces,
@@ -82,6 +83,7 @@ def drape_design(family: str, seed: int, material, edge: float, args, coarse_mat
             material=coarse_material or material,
             frames=args.coarse_frames,
             **kw,
+            **ckw,
         )
         coarse_seconds = cres.seconds
         kw.update(

@@ -3,7 +3,7 @@
 
     python scripts/make_dataset.py --out DIR --count N --seed S [--families tshirt,skirt,...]
         [--materials soft,mid,stiff] [--shard i/N] [--workers K] [--frames F] [--fine-frames F]
-        [--fine-edge CM] [--coarse-factor X] [--fine-start pattern|coarse] [--start wrap|box] [--substeps N]
+        [--fine-edge CM] [--coarse-factor X] [--fine-start coarse|pattern] [--start wrap|box] [--substeps N]
         [--no-self-collision] [--val-share 0.1] [--test-share 0.2] [--engine blender|newton]
 
 Every sample gets a coarse drape (at fine edge x coarse factor), a fine drape (the target,
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--fine-start",
         default=GenerationConfig.fine_start,
-        choices=("pattern", "coarse"),
-        help="the fine drape starts from the pattern or from the coarse drape",
+        choices=("coarse", "pattern"),
+        help="the fine drape starts from the coarse drape or from the pattern",
     )
     ap.add_argument(
         "--start",

@@ -150,3 +150,29 @@ def test_loose_pairs_drop_duplicates_and_face_edges():
     faces = np.array([[0, 1, 2], [3, 4, 5]])
     pairs = np.array([[0, 3], [3, 0], [1, 1], [0, 1], [2, 5]])
     assert blender_cloth._loose_pairs(pairs, faces).tolist() == [[0, 3], [2, 5]]
+
+
+def test_start_vertices_keep_the_box_mesh_as_rest_shape(scene_data):
+    """A drape can start elsewhere (rolled panels, a coarser drape): the box mesh stays the rest
+    shape, so a sheet started 20 % too large shrinks back to its pattern size."""
+    from core.drape_metrics import edge_strain
+
+    _, _, _, body = scene_data
+    n = 11
+    x, z = np.meshgrid(np.linspace(0, 20, n), np.linspace(0, 20, n))
+    flat = np.stack([x.ravel(), np.full(n * n, 300.0), z.ravel()], axis=1)  # far above the body
+    idx = np.arange(n * n).reshape(n, n)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    faces = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
+    start = flat.copy()
+    start[:, [0, 2]] *= 1.2
+    before = _state()
+    res = blender_cloth.drape(
+        flat, faces, np.zeros((0, 2), int), body.vertices, body.faces, frames=20,
+        start_vertices=start, sew_frames=1000,
+    )  # fmt: skip
+    assert _state() == before  # shape keys and their animation went with the mesh
+    assert np.median(edge_strain(start, flat, faces)) == pytest.approx(0.2)
+    assert abs(np.median(edge_strain(res.vertices, flat, faces))) < 0.01
+    with pytest.raises(ValueError, match="start_vertices"):
+        blender_cloth.drape(flat, faces, np.zeros((0, 2), int), body.vertices, body.faces, start_vertices=start[:5])

@@ -136,3 +136,18 @@ def test_assess_drape_rejects_open_seams_nan_and_penetration():
     assert assess_drape(pattern, sewn.with_vertices(bad), none_inside, settled).reasons == [
         "non-finite vertex positions"
     ]
+
+
+def test_split_shares_follow_the_plan():
+    from core.dataset import plan_samples
+
+    v1 = plan_samples(400, 1, ["skirt"], ["mid"])
+    v2 = plan_samples(400, 1, ["skirt"], ["mid"], val_share=0.1, test_share=0.2)
+    assert [s.seed for s in v1] == [s.seed for s in v2]  # the same designs
+    share = {name: np.mean([s.split == name for s in v2]) for name in ("train", "val", "test")}
+    assert share["test"] == pytest.approx(0.2, abs=0.05) and share["val"] == pytest.approx(0.1, abs=0.04)
+    # a test design of the 10 % plan stays a test design of the 20 % plan (the hash is the same)
+    assert all(b.split == "test" for a, b in zip(v1, v2, strict=True) if a.split == "test")
+    # a longer plan keeps the first samples as they were (generation resumes across sessions)
+    longer = plan_samples(800, 1, ["skirt"], ["mid"], 0.1, 0.2)
+    assert longer[:400] == v2

@@ -13,7 +13,9 @@ stays the cloth's rest shape (``sim.blender_cloth.drape(start_vertices=...)``).
   as a cone);
 - ``arm`` panels (sleeve halves) roll around the arm's axis onto a circle of the arm's
   girth plus a gap or the sleeve's own girth, whichever is larger;
-- other panels (trouser legs) stay flat.
+- other panels (trouser legs) stay flat: rolling them round the hips above the crotch and
+  round each leg below it, blended over the crotch curves, put hundreds of start vertices
+  inside the body (tried).
 
 Shoulder seams start a body depth apart (the front and back panels' tops) and close across
 the shoulders during the drape's sewing phase. Tried and dropped: drawing the tops in over
