@@ -175,4 +175,6 @@ def test_start_vertices_keep_the_box_mesh_as_rest_shape(scene_data):
     assert np.median(edge_strain(start, flat, faces)) == pytest.approx(0.2)
     assert abs(np.median(edge_strain(res.vertices, flat, faces))) < 0.01
     with pytest.raises(ValueError, match="start_vertices"):
-        blender_cloth.drape(flat, faces, np.zeros((0, 2), int), body.vertices, body.faces, start_vertices=start[:5])
+        blender_cloth.drape(
+            flat, faces, np.zeros((0, 2), int), body.vertices, body.faces, start_vertices=start[:5]
+        )

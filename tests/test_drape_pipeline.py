@@ -51,6 +51,7 @@ def test_tiny_sample_drapes_and_passes_the_checks(sample):
     assert meta["status"] == "ok", meta["status"]
     assert set(meta) >= {"design", "body", "material", "coarse_sim", "coarse", "fine", "details"}
     assert meta["coarse_sim"]["source"] == "sim" and meta["coarse"]["source"] == "lowpass"
+    assert meta["fine"]["start"] == "coarse" and meta["fine"]["frames"] == 80
     assert meta["coarse_sim"]["vertices"] == meta["coarse"]["vertices"] < meta["fine"]["vertices"]
     m = meta["fine"]["measures"]
     assert set(m["detail"]) == {"0.5", "1", "2", "4"} and 0 < m["detail"]["0.5"] < m["detail"]["4"]
@@ -88,7 +89,10 @@ def test_fine_drape_has_more_detail_than_the_coarse_one(sample):
     sim = np.linalg.norm(a["fine_vertices"] - a["coarse_sim_at_fine"], axis=1)
     assert sim.mean() == pytest.approx(d["residual_coarse_sim"]["magnitude"]["mean"], rel=1e-3)
     assert 0 < sim.mean() < 10.0 and len(a["coarse_sim_vertices"]) == len(a["coarse_vertices"])
-    assert d["coarse_sim"]["normal_variation"]["mean"] < d["fine"]["normal_variation"]["mean"]
+    # (normal variation of the coarse drape *at the fine vertices* counts its facets' kinks;
+    # the detail measure, on each drape's own mesh with smooth normals, does not)
+    fine_d, coarse_d = meta["fine"]["measures"]["detail"], meta["coarse_sim"]["measures"]["detail"]
+    assert coarse_d["1"] < fine_d["1"] and coarse_d["2"] < fine_d["2"]
 
 
 def test_make_dataset_cli_records_every_sample_and_resumes(tmp_path):
@@ -170,26 +174,22 @@ def test_dataset_stats_summarises_the_sample(sample, tmp_path):
     assert "| skirt | mid | 1 | 0 |" in done.stdout
 
 
-def test_fine_drape_can_start_from_the_coarse_drape():
+def test_fine_drape_can_start_from_the_pattern_flat_or_rolled():
     from core.drape_quality import QualityThresholds
     from sim.generate import GenerationConfig, generate_sample
 
-    cfg = GenerationConfig(
-        fine_edge_cm=5.0,
-        coarse_factor=1.6,
-        frames=15,
-        fine_frames=10,
-        fine_start="coarse",
-        fine_self_collision=False,
-    )
     loose = QualityThresholds(max_seam_gap_cm=1e3, max_inside_fraction=1.0, max_final_speed_cm=1e3)
-    meta, _, arrays = generate_sample(SampleSpec(0, "skirt", "mid", 2), cfg, thresholds={"fine": loose})
-    assert meta["status"] == "ok", meta["status"]
-    assert meta["fine"]["start"] == "coarse" and meta["fine"]["frames"] == 10
-    assert meta["coarse_sim"]["frames"] == 15 and meta["coarse_sim"]["sim_seconds"] > 0
-    # it started sewn (seam groups at one point), so after 10 frames the seams are still closed
-    pairs = arrays["fine_seam_pairs"]
-    gap = np.linalg.norm(arrays["fine_vertices"][pairs[:, 0]] - arrays["fine_vertices"][pairs[:, 1]], axis=1)
-    assert gap.max() < 2.0
+    checks = {"fine": loose, "coarse_sim": loose}
+    for start in ("wrap", "box"):
+        cfg = GenerationConfig(
+            fine_edge_cm=5.0, coarse_factor=1.6, frames=15, fine_start="pattern", start=start,
+            fine_self_collision=False, coarse_self_collision=False,
+        )  # fmt: skip
+        meta, _, arrays = generate_sample(SampleSpec(0, "skirt", "mid", 2), cfg, thresholds=checks)
+        assert meta["status"] == "ok", meta["status"]
+        assert meta["fine"]["start"] == start and meta["fine"]["frames"] == 15
+        assert meta["coarse_sim"]["frames"] == 15 and meta["coarse_sim"]["sim_seconds"] > 0
     with pytest.raises(ValueError, match="fine start"):
         GenerationConfig(fine_start="magic")
+    with pytest.raises(ValueError, match="unknown start"):
+        GenerationConfig(start="magic")

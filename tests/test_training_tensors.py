@@ -27,7 +27,16 @@ def v1(tmp_path_factory):
 
 def test_exported_split_reads_back_with_numpy_alone(v1, tmp_path):
     done = subprocess.run(
-        [sys.executable, "scripts/export_tensors.py", "--data", str(v1), "--out", str(tmp_path), "--splits", "test"],
+        [
+            sys.executable,
+            "scripts/export_tensors.py",
+            "--data",
+            str(v1),
+            "--out",
+            str(tmp_path),
+            "--splits",
+            "test",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -42,7 +51,14 @@ def test_exported_split_reads_back_with_numpy_alone(v1, tmp_path):
     assert [s["id"] for s in samples] == ids and len(ids) >= 3
     for s in samples:
         ref = load_arrays(v1, s["id"])
-        for key in ("fine_vertices", "fine_faces", "fine_uv", "coarse_at_fine", "lowpass_fine", "coarse_faces"):
+        for key in (
+            "fine_vertices",
+            "fine_faces",
+            "fine_uv",
+            "coarse_at_fine",
+            "lowpass_fine",
+            "coarse_faces",
+        ):
             np.testing.assert_array_equal(s[key], ref[key], err_msg=key)
         assert s["fine_faces"].max() < len(s["fine_vertices"])  # indices local to the sample
         assert "coarse_sim_at_fine" not in s  # v1 has no independent coarse drape
