@@ -187,6 +187,7 @@ def test_fine_drape_can_start_from_the_pattern_flat_or_rolled():
         )  # fmt: skip
         meta, _, arrays = generate_sample(SampleSpec(0, "skirt", "mid", 2), cfg, thresholds=checks)
         assert meta["status"] == "ok", meta["status"]
+        assert len(arrays["coarse_sim_vertices"]) == meta["coarse_sim"]["vertices"]
         assert meta["fine"]["start"] == start and meta["fine"]["frames"] == 15
         assert meta["coarse_sim"]["frames"] == 15 and meta["coarse_sim"]["sim_seconds"] > 0
     with pytest.raises(ValueError, match="fine start"):
