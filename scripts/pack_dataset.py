@@ -3,6 +3,8 @@
 
     python scripts/pack_dataset.py --data data/drapes_v1 --out datasets/drapes_v1.tar.xz
     tar -xJf datasets/drapes_v1.tar.xz -C data      # gives data/drapes_v1/ again
+    python scripts/pack_dataset.py --data data/drapes_v2 --indices 0:54 --top drapes_v2 \
+        --out datasets/drapes_v2_parts/part-000-054.tar.xz   # a finished index range
 
 Every planned sample goes in (rejected ones keep meta.json and pattern.json, so the reasons
 stay with the data); ok samples keep only the arrays that cannot be remade
@@ -10,6 +12,7 @@ stay with the data); ok samples keep only the arrays that cannot be remade
 coarse drape at the fine vertices and the low-pass drape on load. Arrays are stored
 uncompressed inside the archive so that xz sees raw floats (about a quarter smaller than
 zipped .npz files). Entries are sorted and time-stamped 0: the same folder gives the same bytes.
+Every archive, part or whole, holds the manifest as it was when packed.
 """
 
 from __future__ import annotations
@@ -38,16 +41,20 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def pack(data: Path, out: Path) -> dict:
-    """Write ``out`` from the dataset folder ``data``; returns a summary."""
+def pack(data: Path, out: Path, indices: tuple[int, int] | None = None, top: str | None = None) -> dict:
+    """Write ``out`` from the dataset folder ``data``; returns a summary. ``indices`` (start,
+    end) packs only the samples of that index range (a part, for generation that spans
+    sessions); ``top`` names the folder inside the archive (default: the archive's name)."""
     manifest = json.loads((data / "manifest.json").read_text())
-    top = out.name.removesuffix(".tar.xz")
+    top = top or out.name.removesuffix(".tar.xz")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     n_ok = n_rejected = 0
     with tarfile.open(tmp, "w:xz", preset=9) as tar:
         _add(tar, f"{top}/manifest.json", (data / "manifest.json").read_bytes())
         for row in sorted(manifest["samples"], key=lambda r: r["id"]):
+            if indices and not indices[0] <= row["index"] < indices[1]:
+                continue
             folder = data / "samples" / row["id"]
             if not (folder / "meta.json").is_file():
                 continue  # pending: not made yet
@@ -69,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True, help="dataset folder with manifest.json")
     ap.add_argument("--out", required=True, help="archive path ending in .tar.xz")
+    ap.add_argument("--indices", default=None, help="START:END: only the samples with START <= index < END")
+    ap.add_argument(
+        "--top", default=None, help="folder name inside the archive (default: the archive's name)"
+    )
     args = ap.parse_args(argv)
     data, out = Path(args.data), Path(args.out)
     if not (data / "manifest.json").is_file():
@@ -76,7 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not out.name.endswith(".tar.xz"):
         ap.error("--out must end in .tar.xz")
-    summary = pack(data, out)
+    indices = None
+    if args.indices:
+        try:
+            indices = tuple(int(x) for x in args.indices.split(":"))
+        except ValueError:
+            ap.error(f"--indices expects START:END, got {args.indices!r}")
+        if len(indices) != 2 or indices[0] >= indices[1]:
+            ap.error(f"--indices expects START:END with START < END, got {args.indices!r}")
+    summary = pack(data, out, indices, args.top)
     mb = summary["bytes"] / 2**20
     print(f"wrote {out}: {mb:.1f} MiB, {summary['ok']} ok samples, {summary['rejected']} rejected")
     return 0

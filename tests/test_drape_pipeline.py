@@ -155,6 +155,27 @@ def test_packed_dataset_unpacks_to_the_same_arrays(sample, tmp_path):
     assert again.read_bytes() == archive.read_bytes()
 
 
+def test_pack_a_part_by_index_range(sample, tmp_path):
+    import tarfile
+
+    from core.dataset import write_manifest
+
+    root, _, _, _ = sample
+    write_manifest(root, [SPEC], "test", {})
+    for rng, n in (("0:1", 1), ("1:9", 0)):
+        out = tmp_path / f"part-{rng.replace(':', '-')}.tar.xz"
+        done = run_script(
+            "scripts/pack_dataset.py", "--data", str(root), "--out", str(out), "--indices", rng, "--top", "ds"
+        )
+        assert done.returncode == 0, done.stderr
+        with tarfile.open(out) as tar:
+            names = tar.getnames()
+        assert "ds/manifest.json" in names  # every part carries the manifest
+        assert sum(name.endswith("arrays.npz") for name in names) == n
+    bad = run_script("scripts/pack_dataset.py", "--data", str(root), "--out", str(out), "--indices", "5:2")
+    assert bad.returncode == 2 and "START < END" in bad.stderr
+
+
 def test_dataset_stats_summarises_the_sample(sample, tmp_path):
     from core.dataset import write_manifest
 
