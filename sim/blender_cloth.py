@@ -116,11 +116,11 @@ MATERIALS: dict[str, ClothMaterial] = {
     # the stretch stiffness (a third of it): a stronger pull stretches the fabric into
     # crumpled tubes, a weaker one lets the garment's weight pull the seams open.
     # silk / light jersey: light and limp: many smaller folds
-    "soft": ClothMaterial("soft", 0.10, 40.0, 2.4, 40.0, 1.0, 2.0, 2.0, 2.0, 0.5, 5.0, 2.0, 8.5),
+    "soft": ClothMaterial("soft", 0.10, 40.0, 2.4, 40.0, 1.0, 2.0, 2.0, 2.0, 0.5, 5.0, 5.0, 8.5),
     # cotton shirting
-    "mid": ClothMaterial("mid", 0.15, 75.0, 4.5, 75.0, 5.0, 5.0, 5.0, 5.0, 0.5, 5.0, 2.0, 25.0),
+    "mid": ClothMaterial("mid", 0.15, 75.0, 4.5, 75.0, 5.0, 5.0, 5.0, 5.0, 0.5, 7.5, 5.0, 25.0),
     # denim / canvas: heavier and firm: few broad folds
-    "stiff": ClothMaterial("stiff", 0.25, 150.0, 9.0, 150.0, 40.0, 15.0, 15.0, 15.0, 1.0, 5.0, 2.0, 50.0),
+    "stiff": ClothMaterial("stiff", 0.25, 150.0, 9.0, 150.0, 40.0, 15.0, 15.0, 15.0, 1.0, 12.5, 5.0, 50.0),
 }
 
 

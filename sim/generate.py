@@ -74,7 +74,7 @@ class GenerationConfig:
     fine_edge_cm: float = 1.5
     coarse_factor: float = 2.67  # coarse edge = fine edge x this
     frames: int = 120  # drapes from the box mesh (the coarse one; the fine one with fine_start="box")
-    fine_frames: int = 80  # the fine drape when it starts from the coarse drape
+    fine_frames: int = 100  # the fine drape when it starts from the coarse drape
     substeps: int = 10  # the fine drape's cloth solver steps per frame
     coarse_substeps: int = 5  # the coarse drape's (Blender's default quality: a quick sim)
     fine_self_collision: bool = True
