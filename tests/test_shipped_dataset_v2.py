@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def test_parts_are_small_contiguous_and_complete(shipped):
     root, manifest = shipped
     assert sum(p.stat().st_size for p in PARTS) < 60 * 2**20
     ranges = [_range(p) for p in PARTS]
-    assert ranges[0][0] == 0 and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert ranges[0][0] == 0 and all(a[1] == b[0] for a, b in pairwise(ranges))
     assert manifest["command"].startswith("python scripts/make_dataset.py ")
     assert manifest["config"]["fine_edge_cm"] <= 1.5 and manifest["config"]["fine_self_collision"]
     for row in _rows(manifest):  # every sample of a shipped range is finished and shipped
