@@ -51,7 +51,7 @@ def test_tiny_sample_drapes_and_passes_the_checks(sample):
     assert meta["status"] == "ok", meta["status"]
     assert set(meta) >= {"design", "body", "material", "coarse_sim", "coarse", "fine", "details"}
     assert meta["coarse_sim"]["source"] == "sim" and meta["coarse"]["source"] == "lowpass"
-    assert meta["fine"]["start"] == "coarse" and meta["fine"]["frames"] == 80
+    assert meta["fine"]["start"] == "coarse" and meta["fine"]["frames"] == GenerationConfig().fine_frames
     assert meta["coarse_sim"]["vertices"] == meta["coarse"]["vertices"] < meta["fine"]["vertices"]
     m = meta["fine"]["measures"]
     assert set(m["detail"]) == {"0.5", "1", "2", "4"} and 0 < m["detail"]["0.5"] < m["detail"]["4"]
