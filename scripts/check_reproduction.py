@@ -24,6 +24,9 @@ sys.path.insert(0, str(ROOT))
 from core.dataset import read_meta  # noqa: E402
 
 
+QUALITY_KEYS = ("seam_gap_max_cm", "seam_gap_mean_cm", "final_speed_cm", "self_intersections", "inside_body")
+
+
 def sample_statistics(meta: dict) -> dict[str, float | str]:
     """The numbers of one sample's meta that a reproduction must give again."""
     out: dict[str, float | str] = {"status": meta["status"]}
@@ -31,7 +34,7 @@ def sample_statistics(meta: dict) -> dict[str, float | str]:
         part = meta.get(stage) or {}
         if "vertices" in part:
             out[f"{stage}.vertices"] = float(part["vertices"])
-        for key in ("seam_gap_max_cm", "seam_gap_mean_cm", "final_speed_cm", "self_intersections", "inside_body"):
+        for key in QUALITY_KEYS:
             value = (part.get("quality") or {}).get(key)
             if isinstance(value, int | float):
                 out[f"{stage}.{key}"] = float(value)

@@ -47,6 +47,8 @@ def sample(tmp_path_factory):
 
 
 def test_tiny_sample_drapes_and_passes_the_checks(sample):
+    from sim.generate import GenerationConfig
+
     root, meta, pattern, _ = sample
     assert meta["status"] == "ok", meta["status"]
     assert set(meta) >= {"design", "body", "material", "coarse_sim", "coarse", "fine", "details"}
