@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 
 from core.dataset import read_meta  # noqa: E402
 
-
 QUALITY_KEYS = ("seam_gap_max_cm", "seam_gap_mean_cm", "final_speed_cm", "self_intersections", "inside_body")
 
 
