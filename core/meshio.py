@@ -130,3 +130,52 @@ def save_garment_mesh(mesh: GarmentMesh, path: str | Path) -> Path:
         raise MeshError("write garment meshes as .ply or .obj", source=str(path))
     tmp.replace(path)
     return path
+
+
+@dataclass
+class ObjCorners:
+    """An OBJ's positions and UVs with their own face indices (a vertex on a UV seam has one
+    ``vt`` per island), in file order; polygons are fanned into triangles."""
+
+    vertices: np.ndarray  # (V, 3)
+    faces: np.ndarray  # (F, 3) into vertices
+    uv: np.ndarray  # (T, 2)
+    uv_faces: np.ndarray | None  # (F, 3) into uv, None when the file has no vt on its faces
+
+
+def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
+    """Read ``v``, ``vt`` and ``f`` of an OBJ keeping the file's vertex order and UV corners."""
+    path = Path(path)
+    if not path.is_file():
+        raise MeshError("file not found", source=str(path))
+    verts, uvs, faces, uv_faces = [], [], [], []
+    with_uv = True
+    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        tag, _, rest = line.strip().partition(" ")
+        try:
+            if tag == "v":
+                verts.append([float(x) for x in rest.split()[:3]])
+            elif tag == "vt":
+                uvs.append([float(x) for x in rest.split()[:2]])
+            elif tag == "f":
+                corners = [c.split("/") for c in rest.split()]
+                vi = [int(c[0]) for c in corners]
+                ti = [int(c[1]) if len(c) > 1 and c[1] else 0 for c in corners]
+                with_uv &= all(ti)
+                for k in range(1, len(vi) - 1):
+                    faces.append([vi[0], vi[k], vi[k + 1]])
+                    uv_faces.append([ti[0], ti[k], ti[k + 1]])
+        except (ValueError, IndexError) as err:
+            raise MeshError(f"cannot parse {tag!r} line: {err}", source=str(path), where=f"line {n}") from err
+    if not verts or not faces:
+        raise MeshError("file holds no triangle mesh", source=str(path))
+    v = np.asarray(verts, np.float64) * scale
+    f = np.asarray(faces, np.int64)
+    f = np.where(f < 0, f + len(v), f - 1)  # OBJ indices are 1-based, negative = from the end
+    t = np.asarray(uvs, np.float64).reshape(-1, 2)
+    tf = np.asarray(uv_faces, np.int64)
+    tf = np.where(tf < 0, tf + len(t), tf - 1) if with_uv and len(t) else None
+    mesh_from_arrays(v, f, source=str(path))  # the usual checks of positions and faces
+    if tf is not None and (tf.min() < 0 or tf.max() >= len(t)):
+        raise MeshError(f"vt indices out of range 1..{len(t)}", source=str(path))
+    return ObjCorners(v, f, t, tf)
