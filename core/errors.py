@@ -28,3 +28,7 @@ class PatternError(GarmentError):
 
 class MeshError(GarmentError):
     """A base mesh that cannot be read or cannot be used."""
+
+
+class ModelError(GarmentError):
+    """A model file that is missing, corrupt, or does not match its description."""
