@@ -1,0 +1,57 @@
+"""Denoising chart images: every chart of a garment in one padded batch, K sampler steps.
+
+The noise is drawn per chart at the chart's own size from one seeded generator, so the seed
+alone decides the wrinkles (padding and batch order do not). A one-step regression model is
+the same call with :func:`regression_plan`: zero input, one step that returns the network's
+output as the clean residual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import Runtime
+from .schedule import SamplerPlan
+
+REGRESSION_TIMESTEP = 999
+
+
+def regression_plan() -> SamplerPlan:
+    """x0 = net(0, cond, 999): the deterministic one-step baseline as a sampler."""
+    return SamplerPlan(np.array([REGRESSION_TIMESTEP]), np.array([0.0]), np.array([1.0]))
+
+
+def pad_batch(images: list[np.ndarray], multiple: int) -> np.ndarray:
+    """(C, h_i, w_i) images -> (N, C, H, W) zero padded to a common size divisible by ``multiple``."""
+    h = max(i.shape[1] for i in images)
+    w = max(i.shape[2] for i in images)
+    h, w = -(-h // multiple) * multiple, -(-w // multiple) * multiple
+    out = np.zeros((len(images), images[0].shape[0], h, w), np.float32)
+    for k, img in enumerate(images):
+        out[k, :, : img.shape[1], : img.shape[2]] = img
+    return out
+
+
+def denoise_charts(
+    cond: list[np.ndarray],
+    runtime: Runtime,
+    plan: SamplerPlan,
+    seed: int = 0,
+    multiple: int = 4,
+    stochastic: bool = True,
+) -> list[np.ndarray]:
+    """Normalised residual images (3, h, w) per chart from their condition images.
+    ``stochastic=False`` starts from zeros (the regression baseline)."""
+    rng = np.random.default_rng(seed)
+    noise = [
+        rng.standard_normal((3, *c.shape[1:])).astype(np.float32)
+        if stochastic
+        else np.zeros((3, *c.shape[1:]), np.float32)
+        for c in cond
+    ]
+    x = pad_batch(noise, multiple)
+    c = pad_batch(cond, multiple)
+    for t, a, b in zip(plan.timesteps.tolist(), plan.a.tolist(), plan.b.tolist(), strict=True):
+        v = runtime(x, c, np.full(len(x), t, np.int64))
+        x = (a * x + b * v).astype(np.float32)
+    return [x[k, :, : img.shape[1], : img.shape[2]] for k, img in enumerate(cond)]
