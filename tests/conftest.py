@@ -29,3 +29,26 @@ def scene(ext):
 
     bpy.ops.wm.read_homefile(use_empty=True)
     return bpy.context.scene
+
+
+@pytest.fixture(scope="session")
+def v1_sample_folder(tmp_path_factory):
+    """A dataset folder holding the manifest and the first two ok samples of the shipped
+    drapes_v1 archive (one relabelled ``val``): real drape pairs for refiner tests."""
+    import json
+    import tarfile
+
+    out = tmp_path_factory.mktemp("v1two")
+    with tarfile.open(ROOT / "datasets" / "drapes_v1.tar.xz") as tar:
+        manifest = json.load(tar.extractfile("drapes_v1/manifest.json"))
+        rows = [r for r in manifest["samples"] if r["status"] == "ok"][:2]
+        for row in rows:
+            prefix = f"drapes_v1/samples/{row['id']}/"
+            tar.extractall(
+                out, members=[m for m in tar.getmembers() if m.name.startswith(prefix)], filter="data"
+            )
+    rows[0]["split"], rows[1]["split"] = "train", "val"
+    manifest["samples"] = rows
+    root = out / "drapes_v1"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import tarfile
 
 import numpy as np
 import pytest
-from paths import ROOT
 
 from core.dataset import load_arrays
 from core.refiner.features import CONDITION_CHANNELS, point_features
@@ -15,15 +13,10 @@ from core.refiner.training_data import chart_example, local_residual, random_pat
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    """The first ok sample of drapes_v1, unpacked alone."""
-    out = tmp_path_factory.mktemp("v1one")
-    with tarfile.open(ROOT / "datasets" / "drapes_v1.tar.xz") as tar:
-        manifest = json.load(tar.extractfile("drapes_v1/manifest.json"))
-        row = next(r for r in manifest["samples"] if r["status"] == "ok")
-        names = [m for m in tar.getmembers() if m.name.startswith(f"drapes_v1/samples/{row['id']}/")]
-        tar.extractall(out, members=names, filter="data")
-    return load_arrays(out / "drapes_v1", row["id"]), row
+def pair(v1_sample_folder):
+    """The first ok sample of drapes_v1."""
+    row = json.loads((v1_sample_folder / "manifest.json").read_text())["samples"][0]
+    return load_arrays(v1_sample_folder, row["id"]), row
 
 
 def test_the_local_residual_rebuilds_the_fine_drape(pair):
