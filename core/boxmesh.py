@@ -159,3 +159,33 @@ def _vertices_on_edge(
     arc = (cum[j] + t[np.arange(len(cand)), j] * seg_len[j]) / max(cum[-1], 1e-12)
     order = np.argsort(arc[on])
     return cand[on][order], arc[on][order]
+
+
+def stitch_pairs(pattern: Pattern, mesh: GarmentMesh, tol_share: float = 0.5) -> np.ndarray:
+    """Seam pairs of any mesh whose panel boundaries follow the pattern's edges (a Blender
+    sim of a box mesh, a mesh re-tessellated elsewhere): along each stitch, every vertex of
+    one edge is paired with the vertex of the other edge nearest in arc length, when closer
+    than ``tol_share`` of the local edge spacing, in the orientation that puts pairs closer
+    in 3D (as :func:`build_box_mesh` pairs them)."""
+    pairs = []
+    for s in pattern.stitches:
+        if s.a.panel not in mesh.panel_names or s.b.panel not in mesh.panel_names:
+            continue
+        ia, ta = _vertices_on_edge(pattern, mesh, s.a.panel, s.a.edge)
+        ib, tb = _vertices_on_edge(pattern, mesh, s.b.panel, s.b.edge)
+        if len(ia) < 2 or len(ib) < 2:
+            continue
+        spacing = min(np.diff(np.sort(ta)).mean(), np.diff(np.sort(tb)).mean())
+        best = None
+        for tb_dir in (tb, 1.0 - tb):
+            j = np.abs(ta[:, None] - tb_dir[None]).argmin(axis=1)
+            ok = np.abs(ta - tb_dir[j]) < tol_share * spacing
+            cand = np.stack([ia[ok], ib[j[ok]]], axis=1)
+            dist = np.linalg.norm(mesh.vertices[cand[:, 0]] - mesh.vertices[cand[:, 1]], axis=1).sum()
+            if best is None or (len(cand) and dist / len(cand) < best[0]):
+                best = (dist / max(len(cand), 1), cand)
+        pairs.append(best[1])
+    if not pairs:
+        return np.zeros((0, 2), np.int64)
+    out = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
+    return out[out[:, 0] != out[:, 1]]

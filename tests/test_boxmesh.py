@@ -298,3 +298,11 @@ def test_outline_touching_itself_raises_instead_of_crashing():
 def test_bad_edge_length_raises(bad):
     with pytest.raises(ValueError, match="edge_length"):
         build_box_mesh(load_pattern(SKIRT), edge_length=bad)
+
+
+def test_stitch_pairs_of_a_mesh_recover_the_box_mesh_pairs(built):
+    from core.boxmesh import stitch_pairs
+
+    pattern, mesh = built
+    found = {tuple(p) for p in stitch_pairs(pattern, mesh).tolist()}
+    assert found == {tuple(p) for p in mesh.seam_pairs.tolist()}

@@ -31,6 +31,7 @@ class ChartExample:
     masks: list[np.ndarray]
     material: str
     sample_id: str = ""
+    edge_cm: float = 0.0  # median edge of the fine mesh
 
 
 def sample_charts(arrays: dict[str, np.ndarray]) -> Charts:
@@ -66,7 +67,16 @@ def chart_example(
     rast = build_rasterizer(charts, pitch)
     cond = condition_images(rast, feats, material)
     target = rast.rasterize(resid)
-    return ChartExample(cond, target, rast.masks, material, sample_id)
+    edge = float(
+        np.median(
+            np.linalg.norm(
+                arrays["fine_vertices"][charts.faces]
+                - arrays["fine_vertices"][np.roll(charts.faces, 1, axis=1)],
+                axis=2,
+            )
+        )
+    )
+    return ChartExample(cond, target, rast.masks, material, sample_id, edge)
 
 
 def random_patches(

@@ -1,0 +1,144 @@
+"""The inference call on real meshes: pattern charts, upsampling, UV islands (GarmentCode's
+drape), seeds, seams, and ONNX equal to torch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from paths import ROOT
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+
+from core.dataset import load_arrays  # noqa: E402
+from core.errors import MeshError  # noqa: E402
+from core.meshio import read_obj_corners  # noqa: E402
+from core.pattern import load_pattern  # noqa: E402
+from core.refiner.export import export_onnx, max_difference  # noqa: E402
+from core.refiner.refine import RefineInput, RefineOptions, Refiner  # noqa: E402
+from core.refiner.training import TrainConfig, train  # noqa: E402
+
+GC = ROOT.parent / "shared" / "garmentcode" / "dress_pencil"
+
+
+@pytest.fixture(scope="module")
+def model(v1_sample_folder, tmp_path_factory):
+    """A tiny diffusion model trained a few steps on one real drape pair, exported to ONNX."""
+    out = tmp_path_factory.mktemp("model")
+    cfg = TrainConfig.from_dict(
+        dict(
+            data=str(v1_sample_folder),
+            out=str(out),
+            bases=["lowpass"],
+            patch=32,
+            batch=4,
+            steps=8,
+            val_garments=0,
+            threads=2,
+            network={"widths": [16, 32], "mid_blocks": 1},
+        )
+    )
+    path = train(cfg, log=lambda s: None)
+    # an untrained head outputs zeros: give it weights so that runtimes and seeds differ visibly
+    desc = json.loads(path.read_text())
+    from safetensors.numpy import load_file
+
+    from core.refiner.modelfile import save_model
+
+    tensors = load_file(str(path.with_suffix(".safetensors")))
+    rng = np.random.default_rng(0)
+    for k in [k for k in tensors if k.startswith("head.2")]:
+        tensors[k] = rng.normal(0, 0.05, tensors[k].shape).astype(np.float32)
+    desc = {k: v for k, v in desc.items() if k not in ("format", "weights", "sha256")}
+    path = save_model(path.with_suffix(""), tensors, desc)
+    export_onnx(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def garment(v1_sample_folder):
+    row = json.loads((v1_sample_folder / "manifest.json").read_text())["samples"][0]
+    arrays = load_arrays(v1_sample_folder, row["id"])
+    pattern = load_pattern(v1_sample_folder / "samples" / row["id"] / "pattern.json")
+    return arrays, pattern
+
+
+def test_onnx_export_equals_torch(model):
+    assert max_difference(model) < 1e-4
+
+
+def test_fine_mesh_keeps_its_vertex_order_and_seams_share_offsets(model, garment):
+    arrays, pattern = garment
+    base = RefineInput(
+        arrays["coarse_at_fine"],
+        arrays["fine_faces"],
+        arrays["fine_panel"],
+        arrays["fine_uv"],
+        pattern=pattern,
+    )
+    onnx = Refiner(model, device="cpu")
+    out = onnx.refine(base, RefineOptions(seed=3))
+    assert onnx.runtime.name == "onnxruntime" and not out.upsampled
+    assert np.array_equal(out.faces, arrays["fine_faces"]) and out.vertices.shape == base.vertices.shape
+    assert np.allclose(out.base_vertices, base.vertices)
+    a, b = arrays["fine_seam_pairs"].T
+    assert np.allclose(out.offsets[a], out.offsets[b])  # stitched vertices move together
+    assert (
+        0
+        < np.linalg.norm(out.offsets, axis=1).max()
+        <= 0.05 * np.linalg.norm(np.ptp(base.vertices, 0)) + 1e-9
+    )
+    again = onnx.refine(base, RefineOptions(seed=3))
+    other = onnx.refine(base, RefineOptions(seed=4))
+    assert np.array_equal(again.vertices, out.vertices) and not np.allclose(other.vertices, out.vertices)
+    torch_out = Refiner(model, device="auto")
+    from safetensors.numpy import load_file
+
+    from core.refiner.network import Denoiser, DenoiserConfig
+    from core.refiner.runtime import TorchRuntime
+
+    net = Denoiser(DenoiserConfig.from_json(onnx.desc["network"]))
+    net.load_state_dict(
+        {k: torch.from_numpy(v) for k, v in load_file(str(model.with_suffix(".safetensors"))).items()}
+    )
+    torch_out.runtime = TorchRuntime(net)
+    assert np.abs(torch_out.refine(base, RefineOptions(seed=3)).vertices - out.vertices).max() < 1e-3
+    half = onnx.refine(base, RefineOptions(seed=3, strength=0.5))
+    assert np.allclose(half.offsets, out.offsets * 0.5, atol=1e-6)
+
+
+def test_a_coarse_mesh_with_its_pattern_is_upsampled_with_charts(model, garment):
+    arrays, pattern = garment
+    base = RefineInput(
+        arrays["coarse_vertices"],
+        arrays["coarse_faces"],
+        arrays["coarse_panel"],
+        arrays["coarse_uv"],
+        pattern=pattern,
+    )
+    out = Refiner(model).refine(base, RefineOptions(material="soft"))
+    assert out.upsampled and len(out.vertices) > 2 * len(base.vertices)
+    assert out.panel_ids is not None and out.pattern_uv.shape == (len(out.vertices), 2)
+    assert out.report["median_edge_out_cm"] < out.report["median_edge_in_cm"] / 1.3
+    assert out.report["material"] == "soft" and set(out.report["seconds"]) >= {"charts", "raster", "denoise"}
+
+
+def test_garmentcode_drape_refines_through_its_uv_islands(model):
+    obj = read_obj_corners(GC / "dress_pencil_sim.obj")
+    base = RefineInput(
+        obj.vertices, obj.faces, uv=obj.uv, uv_faces=obj.uv_faces, source="dress_pencil_sim.obj"
+    )
+    out = Refiner(model).refine(base, RefineOptions(edge_length=1.0))
+    assert out.report["charts"] == {"source": "uv_islands", "count": 6, "rest_known": False}
+    assert not out.upsampled and np.array_equal(out.faces, obj.faces)
+    assert np.isfinite(out.vertices).all() and np.linalg.norm(out.offsets, axis=1).max() > 0
+    coarse = Refiner(model).refine(base, RefineOptions(edge_length=0.6))
+    assert coarse.upsampled and len(coarse.vertices) > 3 * len(obj.vertices)
+
+
+def test_a_mesh_without_charts_is_refused_clearly(model):
+    obj = read_obj_corners(GC / "dress_pencil_sim.obj")
+    with pytest.raises(MeshError, match="neither panel ids"):
+        Refiner(model).refine(RefineInput(obj.vertices, obj.faces, source="x.obj"))
