@@ -141,6 +141,7 @@ class ObjCorners:
     faces: np.ndarray  # (F, 3) into vertices
     uv: np.ndarray  # (T, 2)
     uv_faces: np.ndarray | None  # (F, 3) into uv, None when the file has no vt on its faces
+    face_groups: list[str] | None = None  # per face: the ``g`` group it was read under
 
 
 def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
@@ -148,7 +149,8 @@ def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
     path = Path(path)
     if not path.is_file():
         raise MeshError("file not found", source=str(path))
-    verts, uvs, faces, uv_faces = [], [], [], []
+    verts, uvs, faces, uv_faces, groups = [], [], [], [], []
+    group = ""
     with_uv = True
     for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         tag, _, rest = line.strip().partition(" ")
@@ -157,6 +159,8 @@ def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
                 verts.append([float(x) for x in rest.split()[:3]])
             elif tag == "vt":
                 uvs.append([float(x) for x in rest.split()[:2]])
+            elif tag in ("g", "o"):
+                group = rest.strip()
             elif tag == "f":
                 corners = [c.split("/") for c in rest.split()]
                 vi = [int(c[0]) for c in corners]
@@ -165,6 +169,7 @@ def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
                 for k in range(1, len(vi) - 1):
                     faces.append([vi[0], vi[k], vi[k + 1]])
                     uv_faces.append([ti[0], ti[k], ti[k + 1]])
+                    groups.append(group)
         except (ValueError, IndexError) as err:
             raise MeshError(f"cannot parse {tag!r} line: {err}", source=str(path), where=f"line {n}") from err
     if not verts or not faces:
@@ -178,4 +183,4 @@ def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
     mesh_from_arrays(v, f, source=str(path))  # the usual checks of positions and faces
     if tf is not None and (tf.min() < 0 or tf.max() >= len(t)):
         raise MeshError(f"vt indices out of range 1..{len(t)}", source=str(path))
-    return ObjCorners(v, f, t, tf)
+    return ObjCorners(v, f, t, tf, groups if any(groups) else None)

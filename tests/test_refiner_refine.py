@@ -142,3 +142,95 @@ def test_a_mesh_without_charts_is_refused_clearly(model):
     obj = read_obj_corners(GC / "dress_pencil_sim.obj")
     with pytest.raises(MeshError, match="neither panel ids"):
         Refiner(model).refine(RefineInput(obj.vertices, obj.faces, source="x.obj"))
+
+
+def _cli(*args: str, under_bpy: bool = False):
+    import subprocess
+    import sys
+
+    script = str(ROOT / "scripts" / "refine.py")
+    if under_bpy:  # as `blender -b -P scripts/refine.py -- args` runs it: bpy loaded, args after --
+        code = (
+            "import bpy, runpy, sys; sys.argv = ['blender', '-b', '-P', sys.argv[1], '--', *sys.argv[2:]]; "
+            "runpy.run_path(sys.argv[3], run_name='__main__')"
+        )
+        cmd = [sys.executable, "-c", code, script, *args]
+    else:
+        cmd = [sys.executable, script, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_refines_an_obj_from_another_simulator_keeping_its_uvs(model, tmp_path):
+    out, report = tmp_path / "r.obj", tmp_path / "r.json"
+    run = _cli(
+        "--base-mesh",
+        str(GC / "dress_pencil_sim.obj"),
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+        "--model",
+        str(model),
+        "--edge-length",
+        "0.8",
+        "--seed",
+        "2",
+    )
+    assert run.returncode == 0, run.stderr
+    back = read_obj_corners(out)
+    src = read_obj_corners(GC / "dress_pencil_sim.obj")
+    assert back.uv.shape == src.uv.shape and np.allclose(back.uv, src.uv, atol=1e-6)
+    r = json.loads(report.read_text())
+    assert r["vertices_out"] == r["vertices_in"] == 14425 and r["seam_gap_cm"]["refined"] < 1e-6
+    assert {"import_and_read", "charts", "raster", "denoise", "sample_back", "write", "total"} <= set(
+        r["seconds"]
+    )
+
+
+def test_cli_under_blender_upsamples_a_coarse_ply_with_its_pattern(model, garment, tmp_path):
+    from core.garment_mesh import GarmentMesh
+    from core.meshio import load_mesh, save_garment_mesh
+
+    arrays, pattern = garment
+    base = tmp_path / "coarse.ply"
+    save_garment_mesh(
+        GarmentMesh(
+            arrays["coarse_vertices"],
+            arrays["coarse_faces"],
+            arrays["coarse_panel"],
+            arrays["coarse_uv"],
+            list(pattern.panels),
+        ),
+        base,
+    )
+    src_pattern = pattern.source
+    out = tmp_path / "fine.ply"
+    run = _cli(
+        "--base-mesh",
+        str(base),
+        "--pattern",
+        str(src_pattern),
+        "--out",
+        str(out),
+        "--model",
+        str(model),
+        "--measure",
+        under_bpy=True,
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    mesh = load_mesh(out)
+    r = json.loads(out.with_suffix(".json").read_text())
+    assert r["upsampled"] and len(mesh.vertices) == r["vertices_out"] > 2 * len(arrays["coarse_vertices"])
+    assert mesh.panel_ids is not None and set(r["detail"]) == {"base", "refined"}
+    assert r["seam_gap_cm"]["refined"] <= r["seam_gap_cm"]["base"] + 0.1
+
+
+def test_cli_reports_bad_input_without_a_traceback(model, tmp_path):
+    bad = tmp_path / "bad.obj"
+    bad.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    run = _cli("--base-mesh", str(bad), "--out", str(tmp_path / "x.obj"), "--model", str(model))
+    assert run.returncode == 2 and "neither panel ids" in run.stderr and "Traceback" not in run.stderr
+    run = _cli(
+        "--base-mesh", str(bad), "--out", str(tmp_path / "x.obj"), "--model", str(tmp_path / "none.json")
+    )
+    assert run.returncode == 2 and "not found" in run.stderr
