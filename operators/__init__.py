@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import garment_ops, properties
+from . import garment_ops, properties, refine_ops
 
-CLASSES = (*properties.CLASSES, *garment_ops.CLASSES)
+CLASSES = (*properties.CLASSES, *garment_ops.CLASSES, *refine_ops.CLASSES)
 
 
 def register() -> None:

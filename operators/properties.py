@@ -5,6 +5,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import (
     CollectionProperty,
+    EnumProperty,
     FloatProperty,
     IntProperty,
     StringProperty,
@@ -49,6 +50,28 @@ class GarmentSettings(bpy.types.PropertyGroup):
     report_accuracy: FloatProperty(name="Stitch Accuracy", subtype="PERCENTAGE")  # type: ignore[valid-type]
     report_max_gap: FloatProperty(name="Largest Gap (cm)", default=-1.0)  # type: ignore[valid-type]
     report_lines: CollectionProperty(type=GarmentReportLine)  # type: ignore[valid-type]
+    refine_seed: IntProperty(  # type: ignore[valid-type]
+        name="Seed", description="Another seed gives other wrinkles of the same kind", default=0, min=0
+    )
+    refine_steps: IntProperty(  # type: ignore[valid-type]
+        name="Steps", description="Denoising steps (0: the model's default)", default=0, min=0, max=50
+    )
+    refine_strength: FloatProperty(  # type: ignore[valid-type]
+        name="Strength", description="Value of the Wrinkles shape key", default=1.0, min=0.0, soft_max=2.0
+    )
+    refine_material: EnumProperty(  # type: ignore[valid-type]
+        name="Material",
+        items=[
+            ("AUTO", "From Pattern", "The pattern's material, else mid"),
+            ("soft", "Soft", "Light, drapey cloth (jersey, silk)"),
+            ("mid", "Medium", "Cotton shirting"),
+            ("stiff", "Stiff", "Denim, canvas"),
+        ],
+        default="AUTO",
+    )
+    model_path: StringProperty(  # type: ignore[valid-type]
+        name="Model", description="Refiner model JSON (empty: the bundled one)", subtype="FILE_PATH"
+    )
 
 
 CLASSES = (GarmentReportLine, GarmentSettings)

@@ -159,3 +159,73 @@ def new_collection(name: str) -> bpy.types.Collection:
     col = bpy.data.collections.new(name)
     bpy.context.scene.collection.children.link(col)
     return col
+
+
+WRINKLES_KEY = "Wrinkles"
+
+
+def object_uv_corners(obj: bpy.types.Object) -> tuple[np.ndarray, np.ndarray] | None:
+    """The active UV map as (uv (T, 2), uv_faces (F, 3)) over the loop triangles, with loops
+    of the same vertex at the same UV merged (so islands connect), or None without UVs."""
+    me = obj.data
+    layer = me.uv_layers.active
+    if layer is None:
+        return None
+    loop_uv = np.empty(len(me.loops) * 2, np.float32)
+    layer.uv.foreach_get("vector", loop_uv)
+    loop_vert = np.empty(len(me.loops), np.int64)
+    me.loops.foreach_get("vertex_index", loop_vert)
+    me.calc_loop_triangles()
+    tri_loops = np.empty(len(me.loop_triangles) * 3, np.int64)
+    me.loop_triangles.foreach_get("loops", tri_loops)
+    key = np.c_[loop_vert, np.round(loop_uv.reshape(-1, 2).astype(np.float64) * 1e6)]
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    uv = loop_uv.reshape(-1, 2)[first].astype(np.float64)
+    return uv, inverse.reshape(-1)[tri_loops].reshape(-1, 3)
+
+
+def base_positions(obj: bpy.types.Object) -> np.ndarray:
+    """Vertex positions in pattern space with modifiers and shape keys applied, except the
+    Wrinkles key (refining again starts from the base, not from the last result)."""
+    keys = obj.data.shape_keys
+    block = keys.key_blocks.get(WRINKLES_KEY) if keys else None
+    muted = block.mute if block else None
+    if block:
+        block.mute = True
+    try:
+        return object_to_base_mesh(obj).vertices
+    finally:
+        if block:
+            block.mute = muted
+
+
+def write_wrinkles_key(obj: bpy.types.Object, offsets_cm: np.ndarray, value: float) -> bpy.types.ShapeKey:
+    """Add (or replace) the Wrinkles shape key: Basis + offsets, at ``value``."""
+    if obj.data.shape_keys is None:
+        obj.shape_key_add(name="Basis", from_mix=False)
+    keys = obj.data.shape_keys.key_blocks
+    if WRINKLES_KEY in keys:
+        obj.shape_key_remove(keys[WRINKLES_KEY])
+    basis = obj.data.shape_keys.reference_key
+    n = len(obj.data.vertices)
+    co = np.empty(n * 3, np.float32)
+    basis.data.foreach_get("co", co)
+    # offsets are directions in pattern space: the same axis change as positions, no origin
+    delta = pattern_to_blender(np.asarray(offsets_cm, np.float64))
+    key = obj.shape_key_add(name=WRINKLES_KEY, from_mix=False)
+    key.data.foreach_set("co", (co.reshape(-1, 3) + delta).astype(np.float32).ravel())
+    key.slider_max = max(1.0, value)
+    key.value = value
+    return key
+
+
+def uv_mesh_to_object(vertices_cm, faces, uv, uv_faces, name: str, collection=None) -> bpy.types.Object:
+    """A mesh object with a UV map given per corner (``uv_faces`` index ``uv``)."""
+    me = new_mesh_data(name, pattern_to_blender(vertices_cm), faces)
+    layer = me.uv_layers.new(name="UVMap")
+    layer.uv.foreach_set("vector", np.asarray(uv, np.float32)[np.asarray(uv_faces).ravel()].ravel())
+    for poly in me.polygons:
+        poly.use_smooth = True
+    obj = link_object(name, me, collection)
+    obj[STAGE_PROP] = "refined"
+    return obj

@@ -65,9 +65,16 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
     bl_parent_id = "GARMENT_PT_main"
 
     def draw(self, context):
-        box = self.layout.box()
-        box.label(text="The neural refiner is not bundled yet.", icon="INFO")
-        box.label(text="Refine Garment will appear here with its model.")
+        g = context.scene.garment
+        layout = self.layout
+        col = layout.column(align=True)
+        col.prop(g, "refine_material")
+        row = col.row(align=True)
+        row.prop(g, "refine_seed")
+        row.prop(g, "refine_steps")
+        col.prop(g, "refine_strength", slider=True)
+        layout.operator("garment.refine", icon="MOD_CLOTH")
+        layout.prop(g, "model_path")
 
 
 CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_refine)

@@ -52,3 +52,46 @@ def v1_sample_folder(tmp_path_factory):
     root = out / "drapes_v1"
     (root / "manifest.json").write_text(json.dumps(manifest))
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model(v1_sample_folder, tmp_path_factory):
+    """A tiny diffusion model trained a few steps on one real drape pair, exported to ONNX."""
+    pytest.importorskip("torch")
+    pytest.importorskip("onnxruntime")
+    import json
+
+    import numpy as np
+
+    from core.refiner.export import export_onnx
+    from core.refiner.training import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("model")
+    cfg = TrainConfig.from_dict(
+        dict(
+            data=str(v1_sample_folder),
+            out=str(out),
+            bases=["lowpass"],
+            patch=32,
+            batch=4,
+            steps=8,
+            val_garments=0,
+            threads=2,
+            network={"widths": [16, 32], "mid_blocks": 1},
+        )
+    )
+    path = train(cfg, log=lambda s: None)
+    # an untrained head outputs zeros: give it weights so that runtimes and seeds differ visibly
+    desc = json.loads(path.read_text())
+    from safetensors.numpy import load_file
+
+    from core.refiner.modelfile import save_model
+
+    tensors = load_file(str(path.with_suffix(".safetensors")))
+    rng = np.random.default_rng(0)
+    for k in [k for k in tensors if k.startswith("head.2")]:
+        tensors[k] = rng.normal(0, 0.05, tensors[k].shape).astype(np.float32)
+    desc = {k: v for k, v in desc.items() if k not in ("format", "weights", "sha256")}
+    path = save_model(path.with_suffix(""), tensors, desc)
+    export_onnx(path)
+    return path

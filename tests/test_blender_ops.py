@@ -181,11 +181,22 @@ def test_load_base_mesh_without_faces_is_refused(scene, tmp_path):
     assert _scene_state() == before
 
 
-def test_garment_tab_is_registered_without_a_fake_refine_button(ext):
+def test_garment_tab_is_registered_and_refine_needs_a_real_model(scene, tmp_path):
+    from core.refiner.refine import DEFAULT_MODEL
+
     main = bpy.types.GARMENT_PT_main
     assert main.bl_category == "Garment" and main.bl_region_type == "UI"
     assert bpy.types.GARMENT_PT_refine.bl_parent_id == "GARMENT_PT_main"
-    assert not hasattr(bpy.types, "GARMENT_OT_refine")
+    me = bpy.data.meshes.new("m")
+    me.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    obj = bpy.data.objects.new("m", me)
+    scene.collection.objects.link(obj)
+    bpy.context.view_layer.objects.active = obj
+    # the button is greyed out, not faked, while no model file is there
+    scene.garment.model_path = str(tmp_path / "missing.json")
+    assert not bpy.ops.garment.refine.poll()
+    scene.garment.model_path = ""
+    assert bpy.ops.garment.refine.poll() == DEFAULT_MODEL.is_file()
 
 
 def test_selected_mesh_becomes_base_mesh_of_the_loaded_pattern(scene, tmp_path):

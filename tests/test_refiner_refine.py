@@ -16,45 +16,15 @@ from core.dataset import load_arrays  # noqa: E402
 from core.errors import MeshError  # noqa: E402
 from core.meshio import read_obj_corners  # noqa: E402
 from core.pattern import load_pattern  # noqa: E402
-from core.refiner.export import export_onnx, max_difference  # noqa: E402
+from core.refiner.export import max_difference  # noqa: E402
 from core.refiner.refine import RefineInput, RefineOptions, Refiner  # noqa: E402
-from core.refiner.training import TrainConfig, train  # noqa: E402
 
 GC = ROOT.parent / "shared" / "garmentcode" / "dress_pencil"
 
 
 @pytest.fixture(scope="module")
-def model(v1_sample_folder, tmp_path_factory):
-    """A tiny diffusion model trained a few steps on one real drape pair, exported to ONNX."""
-    out = tmp_path_factory.mktemp("model")
-    cfg = TrainConfig.from_dict(
-        dict(
-            data=str(v1_sample_folder),
-            out=str(out),
-            bases=["lowpass"],
-            patch=32,
-            batch=4,
-            steps=8,
-            val_garments=0,
-            threads=2,
-            network={"widths": [16, 32], "mid_blocks": 1},
-        )
-    )
-    path = train(cfg, log=lambda s: None)
-    # an untrained head outputs zeros: give it weights so that runtimes and seeds differ visibly
-    desc = json.loads(path.read_text())
-    from safetensors.numpy import load_file
-
-    from core.refiner.modelfile import save_model
-
-    tensors = load_file(str(path.with_suffix(".safetensors")))
-    rng = np.random.default_rng(0)
-    for k in [k for k in tensors if k.startswith("head.2")]:
-        tensors[k] = rng.normal(0, 0.05, tensors[k].shape).astype(np.float32)
-    desc = {k: v for k, v in desc.items() if k not in ("format", "weights", "sha256")}
-    path = save_model(path.with_suffix(""), tensors, desc)
-    export_onnx(path)
-    return path
+def model(tiny_model):
+    return tiny_model
 
 
 @pytest.fixture(scope="module")
