@@ -4,7 +4,7 @@
     python scripts/build_extension.py [--out DIR] [--wheels]
 
 ``--wheels`` also downloads the pure-Python and binary wheels the add-on needs inside a real
-Blender (trimesh, triangle, scipy, svgpathtools, svgwrite; Blender ships numpy) for Linux,
+Blender (trimesh, triangle, scipy, svgpathtools, svgwrite, onnxruntime; Blender ships numpy) for Linux,
 Windows and macOS, lists them in a staged copy of the manifest and builds one zip per
 platform. Without it the zip holds the add-on alone (what the tests install into the bpy
 module, whose Python already has those packages).
@@ -28,6 +28,7 @@ WHEEL_PACKAGES = [
     "scipy==1.17.1",
     "svgpathtools==1.8.0",
     "svgwrite==1.4.3",
+    "onnxruntime==1.22.1",  # runs the refiner without torch (it imports with numpy alone)
 ]
 PLATFORMS = {
     "linux-x64": ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
