@@ -137,12 +137,19 @@ def stitch_vertex_map(pattern: Pattern, mesh: GarmentMesh) -> dict[int, list[int
 
 
 def _vertices_on_edge(
-    pattern: Pattern, mesh: GarmentMesh, panel_name: str, edge: int, tol: float = 0.05
+    pattern: Pattern,
+    mesh: GarmentMesh,
+    panel_name: str,
+    edge: int,
+    tol: float = 0.05,
+    candidates: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mesh vertices of ``panel_name`` whose pattern point lies on the edge, and their t in [0, 1]."""
+    """Mesh vertices of ``panel_name`` whose pattern point lies on the edge, and their t in
+    [0, 1]; ``candidates`` (a vertex mask) limits the search (e.g. to boundary vertices)."""
     panel = pattern.panels[panel_name]
     pid = mesh.panel_names.index(panel_name)
-    cand = np.flatnonzero(mesh.panel_ids == pid)
+    keep = mesh.panel_ids == pid if candidates is None else (mesh.panel_ids == pid) & candidates
+    cand = np.flatnonzero(keep)
     if len(cand) == 0 or not 0 <= edge < len(panel.edges):
         return np.zeros(0, np.int64), np.zeros(0)
     poly = panel.sample_edge(edge, 200)
@@ -168,11 +175,17 @@ def stitch_pairs(pattern: Pattern, mesh: GarmentMesh, tol_share: float = 0.5) ->
     than ``tol_share`` of the local edge spacing, in the orientation that puts pairs closer
     in 3D (as :func:`build_box_mesh` pairs them)."""
     pairs = []
+    edges = np.sort(
+        np.concatenate([mesh.faces[:, [0, 1]], mesh.faces[:, [1, 2]], mesh.faces[:, [2, 0]]]), axis=1
+    )
+    uniq, counts = np.unique(edges, axis=0, return_counts=True)
+    boundary = np.zeros(mesh.n_vertices, bool)
+    boundary[uniq[counts == 1].ravel()] = True  # only panel outlines can lie on a pattern edge
     for s in pattern.stitches:
         if s.a.panel not in mesh.panel_names or s.b.panel not in mesh.panel_names:
             continue
-        ia, ta = _vertices_on_edge(pattern, mesh, s.a.panel, s.a.edge)
-        ib, tb = _vertices_on_edge(pattern, mesh, s.b.panel, s.b.edge)
+        ia, ta = _vertices_on_edge(pattern, mesh, s.a.panel, s.a.edge, candidates=boundary)
+        ib, tb = _vertices_on_edge(pattern, mesh, s.b.panel, s.b.edge, candidates=boundary)
         if len(ia) < 2 or len(ib) < 2:
             continue
         spacing = min(np.diff(np.sort(ta)).mean(), np.diff(np.sort(tb)).mean())

@@ -77,18 +77,22 @@ class RefineResult:
 class Refiner:
     """A loaded model: its description, sampler plans and a runtime."""
 
-    def __init__(self, model: str | Path = DEFAULT_MODEL, device: str = "auto"):
+    def __init__(self, model: str | Path = DEFAULT_MODEL, device: str = "auto", runtime: str = "auto"):
+        """``device``: auto | cpu | cuda; ``runtime``: auto (onnxruntime on the CPU when the
+        model has an ONNX export and onnxruntime is installed, else torch) | onnx | torch."""
         self.path = Path(model)
         t0 = time.perf_counter()
         self.desc = read_description(self.path)
-        self.runtime = self._runtime(device)
+        self.runtime = self._runtime(device, runtime)
         self.load_seconds = time.perf_counter() - t0
         self.scale = np.asarray(self.desc["residual_scale_cm"], np.float32)
 
-    def _runtime(self, device: str):
+    def _runtime(self, device: str, kind: str):
         onnx_name = self.path.with_suffix(".onnx").name
         has_onnx = onnx_name in self.desc.get("sha256", {})
-        if device in ("cpu", "auto") and has_onnx:
+        if kind == "onnx" and not has_onnx:
+            raise ModelError("the model has no ONNX export", source=str(self.path))
+        if device in ("cpu", "auto") and has_onnx and kind != "torch":
             try:
                 import onnxruntime  # noqa: F401
 
