@@ -139,7 +139,7 @@ def _material(base: RefineInput, options: RefineOptions) -> str:
     return m
 
 
-def _prepare(base: RefineInput, target_edge: float):
+def _prepare(base: RefineInput, target_edge: float, box_edge: float | None = None):
     """(vertices, faces, charts, extras for the result, upsampled) of the base at the model's edge."""
     v = np.asarray(base.vertices, np.float64)
     f = np.asarray(base.faces, np.int64)
@@ -156,7 +156,7 @@ def _prepare(base: RefineInput, target_edge: float):
         )
         mesh = GarmentMesh(v, f, base.panel_ids, base.pattern_uv, names)
         if upsample:
-            mesh = upsample_with_pattern(mesh, base.pattern, target_edge)
+            mesh = upsample_with_pattern(mesh, base.pattern, target_edge, box_edge)
         else:
             pairs = (
                 stitch_pairs(base.pattern, mesh) if base.pattern is not None else np.zeros((0, 2), np.int64)
@@ -197,8 +197,10 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
 
     material = _material(base, options)
     target_edge = options.edge_length or refiner.desc["target_edge_cm"]
+    # re-tessellate exactly as the training data was, unless the user asked for another edge
+    box_edge = None if options.edge_length else refiner.desc.get("box_edge_cm")
     n_in = len(base.vertices)
-    verts, faces, charts, extras, upsampled = _prepare(base, target_edge)
+    verts, faces, charts, extras, upsampled = _prepare(base, target_edge, box_edge)
     lap("charts")
     feats, frames = point_features(verts, charts)
     rast = build_rasterizer(

@@ -143,6 +143,14 @@ def load_examples(cfg: TrainConfig, split: str, progress: Callable | None = None
     return out
 
 
+def dataset_box_edge(cfg: TrainConfig) -> float | None:
+    """The dataset's fine box-mesh edge (its manifest's ``fine_edge_cm``), when known."""
+    for p in (Path(cfg.data) / "manifest.json", Path(cfg.data).parent / "manifest.json"):
+        if p.is_file():
+            return json.loads(p.read_text()).get("config", {}).get("fine_edge_cm")
+    return None
+
+
 def residual_scale(examples: list[ChartExample]) -> np.ndarray:
     """(3,) std of the residual's (t_u, t_v, n) components over cloth pixels (cm)."""
     vals = np.concatenate([t[:, m] for e in examples for t, m in zip(e.target, e.masks, strict=True)], axis=1)
@@ -237,6 +245,7 @@ def model_description(cfg: TrainConfig, net_cfg: DenoiserConfig, scale: np.ndarr
         "condition_channels": list(CONDITION_CHANNELS),
         "pitch_cm": cfg.pitch,
         "target_edge_cm": record["target_edge_cm"],
+        "box_edge_cm": record.get("box_edge_cm"),
         "residual_scale_cm": [float(s) for s in scale],
         "default_steps": 1 if cfg.objective == "regression" else cfg.diffusion_steps,
         "sampler": plans,
@@ -298,6 +307,7 @@ def train(cfg: TrainConfig, resume: bool = False, log: Callable[[str], None] = p
             "train_garments": len({e.sample_id for e in examples}),
             "examples": len(examples),
             "target_edge_cm": float(np.median([e.edge_cm for e in examples])),
+            "box_edge_cm": dataset_box_edge(cfg),
             "parameters": parameter_count(model),
             "seconds": time.perf_counter() - t0,
             "device": device,

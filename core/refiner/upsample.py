@@ -22,6 +22,10 @@ from ..pattern import Pattern
 UPSAMPLE_FACTOR = 1.3
 """Upsample when the base's median edge exceeds the target edge by this factor."""
 
+BOX_MEDIAN_RATIO = 0.80
+"""Median edge of ``build_box_mesh(pattern, e)`` over ``e`` (drapes_v2: 1.20-1.21 cm at e = 1.5):
+the mesher's triangles come out smaller than the requested edge."""
+
 
 def median_edge(vertices: np.ndarray, faces: np.ndarray) -> float:
     v = np.asarray(vertices)
@@ -32,9 +36,12 @@ def needs_upsampling(vertices: np.ndarray, faces: np.ndarray, target_edge: float
     return median_edge(vertices, faces) > UPSAMPLE_FACTOR * target_edge
 
 
-def upsample_with_pattern(base: GarmentMesh, pattern: Pattern, target_edge: float) -> GarmentMesh:
-    """The pattern's box mesh at ``target_edge`` with its vertices on the base surface."""
-    fine_box = build_box_mesh(pattern, target_edge)
+def upsample_with_pattern(
+    base: GarmentMesh, pattern: Pattern, target_edge: float, box_edge: float | None = None
+) -> GarmentMesh:
+    """The pattern's box mesh with a median edge of about ``target_edge`` (or built at exactly
+    ``box_edge``, the training data's own setting), its vertices on the base surface."""
+    fine_box = build_box_mesh(pattern, box_edge or target_edge / BOX_MEDIAN_RATIO)
     return fine_box.with_vertices(upsample_drape(base, fine_box, close_seams=False))
 
 
