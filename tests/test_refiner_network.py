@@ -36,3 +36,18 @@ def test_config_round_trips_through_json():
         8,
         8,
     )
+
+
+def test_space_to_depth_stem_keeps_even_shapes_at_a_third_of_the_cost():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    def kmac(cfg):
+        m = Denoiser(cfg).eval()
+        with FlopCounterMode(display=False) as f, torch.no_grad():
+            y = m(torch.zeros(1, 3, 64, 96), torch.zeros(1, 18, 64, 96), torch.tensor([5]))
+        assert y.shape == (1, 3, 64, 96)
+        return f.get_total_flops() / 2 / (64 * 96) / 1e3
+
+    strided = DenoiserConfig(widths=(32, 48, 64), stem_stride=2)
+    assert Denoiser(strided).multiple == 8
+    assert kmac(strided) < 0.45 * kmac(DenoiserConfig())

@@ -31,6 +31,7 @@ class DenoiserConfig:
     mid_blocks: int = 2
     time_dim: int = 64
     groups: int = 8
+    stem_stride: int = 1  # 2: space-to-depth in and out (the U-Net runs at twice the pitch, 1/4 the cost)
 
     def to_json(self) -> dict:
         return {**asdict(self), "widths": list(self.widths)}
@@ -78,7 +79,10 @@ class Denoiser(nn.Module):
         self.time = nn.Sequential(
             nn.Linear(cfg.time_dim, cfg.time_dim), nn.SiLU(), nn.Linear(cfg.time_dim, cfg.time_dim)
         )
-        self.stem = nn.Conv2d(cfg.in_channels + cfg.cond_channels, w[0], 3, padding=1)
+        r = cfg.stem_stride
+        self.unshuffle = nn.PixelUnshuffle(r) if r > 1 else nn.Identity()
+        self.shuffle = nn.PixelShuffle(r) if r > 1 else nn.Identity()
+        self.stem = nn.Conv2d((cfg.in_channels + cfg.cond_channels) * r * r, w[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.pool = nn.ModuleList()
         for i, c in enumerate(w):
@@ -105,19 +109,20 @@ class Denoiser(nn.Module):
         self.head = nn.Sequential(
             nn.GroupNorm(min(cfg.groups, w[0]), w[0]),
             nn.SiLU(),
-            nn.Conv2d(w[0], cfg.out_channels, 3, padding=1),
+            nn.Conv2d(w[0], cfg.out_channels * r * r, 3, padding=1),
         )
         nn.init.zeros_(self.head[-1].weight)
         nn.init.zeros_(self.head[-1].bias)
 
     @property
     def multiple(self) -> int:
-        """Image sizes must be multiples of this."""
-        return 2 ** (len(self.config.widths) - 1)
+        """Image sizes divisible by this keep every level aligned (any size works when
+        ``stem_stride`` is 1; with space-to-depth sizes must be even)."""
+        return 2 ** (len(self.config.widths) - 1) * self.config.stem_stride
 
     def forward(self, x_t: torch.Tensor, cond: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         temb = self.time(timestep_embedding(t, self.config.time_dim))
-        h = self.stem(torch.cat([x_t, cond], dim=1))
+        h = self.stem(self.unshuffle(torch.cat([x_t, cond], dim=1)))
         skips = []
         for blocks, pool in zip(self.down, self.pool, strict=True):
             for block in blocks:
@@ -130,7 +135,7 @@ class Denoiser(nn.Module):
         for (conv, block), skip in zip(self.up, reversed(skips), strict=True):
             h = conv(F.interpolate(h, size=skip.shape[-2:], mode="nearest"))
             h = block(torch.cat([h, skip], dim=1), temb)
-        return self.head(h)
+        return self.shuffle(self.head(h))
 
 
 def parameter_count(model: nn.Module) -> int:

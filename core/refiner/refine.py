@@ -210,7 +210,9 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     lap("raster")
     plan = refiner.plan(options.steps)
     stochastic = refiner.desc["objective"] != "regression"
-    images = denoise_charts(cond, refiner.runtime, plan, options.seed, stochastic=stochastic)
+    net = refiner.desc["network"]
+    multiple = 2 ** (len(net["widths"]) - 1) * net.get("stem_stride", 1)
+    images = denoise_charts(cond, refiner.runtime, plan, options.seed, multiple, stochastic=stochastic)
     lap("denoise")
     images = [img * refiner.scale[:, None, None] for img in images]
     offsets = world_offsets(rast, images, frames, len(verts), cap=offset_cap(verts)) * options.strength

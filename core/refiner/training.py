@@ -188,7 +188,8 @@ def refine_example_vertices(
     base = np.asarray(a[BASE_KEYS[garment.base]], np.float64)
     _, frames = point_features(base, charts)
     rast = build_rasterizer(charts, pitch)
-    images = denoise_charts(garment.example.cond, runtime, plan, seed, stochastic=stochastic)
+    multiple = runtime.module.multiple if hasattr(runtime, "module") else 4
+    images = denoise_charts(garment.example.cond, runtime, plan, seed, multiple, stochastic=stochastic)
     images = [img * scale[:, None, None] for img in images]
     return base + world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
 
