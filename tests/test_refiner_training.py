@@ -62,3 +62,67 @@ def test_diffusion_resumes_where_it_stopped_and_validates(v1_sample_folder, tmp_
 def test_unknown_config_keys_are_refused():
     with pytest.raises(ValueError, match="unknown config keys: colour"):
         TrainConfig.from_dict({"colour": "red"})
+
+
+def test_training_reads_exported_tensors_like_the_dataset_folder(v1_sample_folder, tmp_path):
+    """A GPU machine trains from scripts/export_tensors.py output: same garments, same examples."""
+    import subprocess
+    import sys
+
+    from paths import ROOT
+
+    from core.refiner.training import load_examples, split_samples
+
+    out = tmp_path / "tensors"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "export_tensors.py"),
+            "--data",
+            str(v1_sample_folder),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    from_folder = _cfg(v1_sample_folder, tmp_path / "a")
+    from_tensors = _cfg(out, tmp_path / "b")
+    a, b = split_samples(from_folder, "train"), split_samples(from_tensors, "train")
+    assert [s["id"] for s in a] == [s["id"] for s in b]
+    ea, eb = load_examples(from_folder, "train"), load_examples(from_tensors, "train")
+    assert all(np.allclose(x, y, atol=1e-5) for x, y in zip(ea[0].target, eb[0].target, strict=True))
+
+
+def test_train_all_makes_every_learned_model_and_the_noise_baseline(v1_sample_folder, tmp_path):
+    import subprocess
+    import sys
+
+    from paths import ROOT
+
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train_all.py"),
+            "--data",
+            str(v1_sample_folder),
+            "--out",
+            str(tmp_path),
+            "--steps",
+            "2",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    done = json.loads((tmp_path / "train_all.json").read_text())
+    assert set(done) == {"refiner", "regression", "point_mlp", "no_dress", "noise"}
+    for name in ("refiner", "regression", "no_dress"):
+        desc, _ = load_model(tmp_path / name / "refiner.json")
+        assert (tmp_path / name / "refiner.onnx").name in desc["sha256"]
+    assert json.loads((tmp_path / "noise" / "noise.json").read_text())["power"]
