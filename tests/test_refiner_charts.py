@@ -77,6 +77,9 @@ def test_pattern_charts_join_stitched_vertices():
     assert np.allclose(avg[a], avg[b]) and not np.allclose(values[a], values[b])
     free = np.bincount(charts.group)[charts.group] == 1
     assert np.allclose(avg[free], values[free])
+    gaping = mesh.vertices + np.random.default_rng(2).normal(0, 0.3, mesh.vertices.shape)
+    closed = charts.close_seams(gaping)
+    assert np.allclose(closed[a], closed[b]) and np.allclose(closed[free], gaping[free])
 
 
 def test_degenerate_uvs_are_refused(pencil):

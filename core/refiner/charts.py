@@ -69,6 +69,12 @@ class Charts:
         counts = np.bincount(self.group, minlength=self.n_groups)[:, None]
         return (sums / counts)[self.group].reshape(values.shape)
 
+    def close_seams(self, vertices: np.ndarray) -> np.ndarray:
+        """(V, 3) positions with every seam group moved to its centroid (a welded mesh is
+        unchanged; a sim whose seams gape a little is closed)."""
+        v = np.asarray(vertices, np.float64)
+        return self.to_vertices(self.average_over_groups(v[self.vertex]), len(v))
+
     def to_vertices(self, values: np.ndarray, n_vertices: int) -> np.ndarray:
         """Per-point values as per-vertex values (the mean over a vertex's points)."""
         values = np.asarray(values, np.float64)

@@ -139,7 +139,7 @@ def _material(base: RefineInput, options: RefineOptions) -> str:
     return m
 
 
-def _prepare(base: RefineInput, target_edge: float, box_edge: float | None = None):
+def prepare_base(base: RefineInput, target_edge: float, box_edge: float | None = None):
     """(vertices, faces, charts, extras for the result, upsampled) of the base at the model's edge."""
     v = np.asarray(base.vertices, np.float64)
     f = np.asarray(base.faces, np.int64)
@@ -200,9 +200,10 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     # re-tessellate exactly as the training data was, unless the user asked for another edge
     box_edge = None if options.edge_length else refiner.desc.get("box_edge_cm")
     n_in = len(base.vertices)
-    verts, faces, charts, extras, upsampled = _prepare(base, target_edge, box_edge)
+    verts, faces, charts, extras, upsampled = prepare_base(base, target_edge, box_edge)
+    closed = charts.close_seams(verts)  # seams closed before refining; offsets share them
     lap("charts")
-    feats, frames = point_features(verts, charts)
+    feats, frames = point_features(closed, charts)
     rast = build_rasterizer(
         charts, refiner.desc["pitch_cm"], max_texels=options.max_texels, source=base.source
     )
@@ -215,7 +216,8 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     images = denoise_charts(cond, refiner.runtime, plan, options.seed, multiple, stochastic=stochastic)
     lap("denoise")
     images = [img * refiner.scale[:, None, None] for img in images]
-    offsets = world_offsets(rast, images, frames, len(verts), cap=offset_cap(verts)) * options.strength
+    wrinkles = world_offsets(rast, images, frames, len(verts), cap=offset_cap(verts))
+    offsets = (closed - verts + wrinkles) * options.strength  # relative to the base as given
     lap("sample_back")
     report = {
         "vertices_in": n_in,

@@ -185,7 +185,7 @@ def refine_example_vertices(
 
     a = garment.arrays
     charts = sample_charts(a)
-    base = np.asarray(a[BASE_KEYS[garment.base]], np.float64)
+    base = charts.close_seams(a[BASE_KEYS[garment.base]])
     _, frames = point_features(base, charts)
     rast = build_rasterizer(charts, pitch)
     multiple = runtime.module.multiple if hasattr(runtime, "module") else 4

@@ -61,7 +61,7 @@ def chart_example(
 ) -> ChartExample:
     """The chart images of one drape pair with the given base (``coarse_sim`` or ``lowpass``)."""
     charts = sample_charts(arrays)
-    base_v = np.asarray(arrays[BASE_KEYS[base]], np.float64)
+    base_v = charts.close_seams(arrays[BASE_KEYS[base]])  # as inference does
     feats, frames = point_features(base_v, charts)
     resid = local_residual(arrays["fine_vertices"], base_v, charts, frames)
     rast = build_rasterizer(charts, pitch)
