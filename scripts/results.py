@@ -38,6 +38,7 @@ from core.refiner.raster import build_rasterizer  # noqa: E402
 from core.refiner.refine import RefineInput, Refiner, prepare_base  # noqa: E402
 from core.refiner.sampling import denoise_charts  # noqa: E402
 from core.refiner.training_data import local_residual  # noqa: E402
+from core.refiner.upsample import defacet  # noqa: E402
 
 PITCH = 0.5
 
@@ -64,7 +65,7 @@ def bases_of(arrays: dict, pattern, box_edge: float) -> dict[str, tuple[np.ndarr
     _, _, charts_lp, _, _ = prepare_base(lowpass, target_edge=1e6)
     # seams closed as the refiner closes them before refining
     return {
-        "coarse_sim": (charts.close_seams(v), charts),
+        "coarse_sim": (defacet(charts.close_seams(v), charts), charts),
         "lowpass": (charts_lp.close_seams(arrays["coarse_at_fine"]), charts_lp),
     }
 

@@ -204,3 +204,30 @@ def test_cli_reports_bad_input_without_a_traceback(model, tmp_path):
         "--base-mesh", str(bad), "--out", str(tmp_path / "x.obj"), "--model", str(tmp_path / "none.json")
     )
     assert run.returncode == 2 and "not found" in run.stderr
+
+
+def test_defacet_takes_the_coarse_triangles_away_and_keeps_the_drape(garment):
+    from core.detail import surface_detail
+    from core.garment_mesh import GarmentMesh
+    from core.refiner.charts import charts_from_panels
+    from core.refiner.upsample import defacet, upsample_with_pattern
+
+    arrays, pattern = garment
+    coarse = GarmentMesh(
+        arrays["coarse_vertices"],
+        arrays["coarse_faces"],
+        arrays["coarse_panel"],
+        arrays["coarse_uv"],
+        list(pattern.panels),
+    )
+    fine = upsample_with_pattern(coarse, pattern, 1.2)
+    charts = charts_from_panels(fine.panel_ids, fine.uv, fine.faces, fine.panel_names, fine.seam_pairs)
+    smooth = defacet(charts.close_seams(fine.vertices), charts)
+    welded = GarmentMesh(
+        smooth, fine.faces, fine.panel_ids, fine.uv, fine.panel_names, fine.seam_pairs
+    ).welded()
+    faceted = fine.with_vertices(charts.close_seams(fine.vertices)).welded()
+    before = surface_detail(faceted[0], faceted[1])["detail"]["0.5"]
+    after = surface_detail(welded[0], welded[1])["detail"]["0.5"]
+    assert after < 0.95 * before  # measured: about 10 % less 0.5 cm detail (coarse creases stay)
+    assert np.linalg.norm(smooth - fine.vertices, axis=1).mean() < 0.5

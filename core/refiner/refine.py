@@ -29,7 +29,7 @@ from .raster import DEFAULT_MAX_TEXELS, build_rasterizer
 from .runtime import OnnxRuntime, TorchRuntime
 from .sampling import denoise_charts
 from .schedule import NoiseSchedule, SamplerPlan
-from .upsample import median_edge, needs_upsampling, upsample_uv_mesh, upsample_with_pattern
+from .upsample import defacet, median_edge, needs_upsampling, upsample_uv_mesh, upsample_with_pattern
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "refiner.json"
 
@@ -202,6 +202,8 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     n_in = len(base.vertices)
     verts, faces, charts, extras, upsampled = prepare_base(base, target_edge, box_edge)
     closed = charts.close_seams(verts)  # seams closed before refining; offsets share them
+    if upsampled:
+        closed = defacet(closed, charts)  # the coarse triangles' creases are not wrinkles
     lap("charts")
     feats, frames = point_features(closed, charts)
     rast = build_rasterizer(

@@ -186,6 +186,10 @@ def refine_example_vertices(
     a = garment.arrays
     charts = sample_charts(a)
     base = charts.close_seams(a[BASE_KEYS[garment.base]])
+    if garment.base == "coarse_sim":
+        from .upsample import defacet
+
+        base = defacet(base, charts)
     _, frames = point_features(base, charts)
     rast = build_rasterizer(charts, pitch)
     multiple = runtime.module.multiple if hasattr(runtime, "module") else 4

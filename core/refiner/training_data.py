@@ -18,6 +18,7 @@ import numpy as np
 from .charts import Charts, charts_from_panels
 from .features import condition_images, point_features
 from .raster import DEFAULT_PITCH_CM, build_rasterizer
+from .upsample import defacet
 
 BASE_KEYS = {"coarse_sim": "coarse_sim_at_fine", "lowpass": "coarse_at_fine"}
 
@@ -62,6 +63,8 @@ def chart_example(
     """The chart images of one drape pair with the given base (``coarse_sim`` or ``lowpass``)."""
     charts = sample_charts(arrays)
     base_v = charts.close_seams(arrays[BASE_KEYS[base]])  # as inference does
+    if base == "coarse_sim":  # linearly upsampled from 4 cm triangles: de-facet as inference does
+        base_v = defacet(base_v, charts)
     feats, frames = point_features(base_v, charts)
     resid = local_residual(arrays["fine_vertices"], base_v, charts, frames)
     rast = build_rasterizer(charts, pitch)
