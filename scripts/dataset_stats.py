@@ -206,8 +206,35 @@ def summarise(root: Path, compute: bool = False) -> dict:
         "timings": timings,
         "details": details,
         "cells": cell_table(root, metas, compute),
+        "suspects": crumple_suspects(ok),
         "command": manifest["command"],
     }
+
+
+SUSPECT_CREASES = 0.025
+SUSPECT_STRAIN = 0.03
+
+
+def crumple_suspects(ok: list[dict]) -> list[dict]:
+    """Ok samples to look at first: sharp creases above the family target or more than 3 %
+    stretch at the 95th percentile (cloth hanging on its seams buckles elsewhere)."""
+    out = []
+    for m in ok:
+        me = m["fine"].get("measures")
+        if not me:
+            continue
+        if me["sharp_creases"] > SUSPECT_CREASES or me["strain"]["p95"] > SUSPECT_STRAIN:
+            out.append({"id": m["id"], "creases": me["sharp_creases"], "strain_p95": me["strain"]["p95"]})
+    return out
+
+
+def print_suspects(s: dict) -> None:
+    if not s["suspects"]:
+        return
+    print(f"\nlook at first (creases > {SUSPECT_CREASES:.1%} or stretch p95 > {SUSPECT_STRAIN:.0%}):\n")
+    print("| sample | creases > 60° | stretch p95 |\n|---|---|---|")
+    for r in s["suspects"]:
+        print(f"| {r['id']} | {r['creases']:.2%} | {r['strain_p95']:.1%} |")
 
 
 def print_tables(s: dict) -> None:
@@ -275,6 +302,7 @@ def main() -> int:
     root = Path(args.data)
     s = summarise(root, args.measure)
     print_tables(s)
+    print_suspects(s)
     out = Path(args.json or root / "stats.json")
     out.write_text(json.dumps(s, indent=1))
     print(f"\nwrote {out}")
