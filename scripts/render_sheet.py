@@ -45,7 +45,11 @@ def _dataset_items(args, dataset, body_mod) -> list[tuple[str, list]]:
         meta = dataset.read_meta(root, s["id"])
         arrays = dataset.load_arrays(root, s["id"])
         body = body_mod.make_body(body_mod.BodyParams(**meta["body"]), 2.0)
-        meshes = [(arrays[f"{st}_vertices"], arrays[f"{st}_faces"], arrays[f"{st}_panel"]) for st in stages]
+        topo = {"coarse_sim": "coarse"}  # the coarse drape shares the low-pass coarse mesh's topology
+        meshes = []
+        for st in stages:
+            t = topo.get(st, st)
+            meshes.append((arrays[f"{st}_vertices"], arrays[f"{t}_faces"], arrays[f"{t}_panel"]))
         items.append((s["id"], meshes, (body.vertices, body.faces)))
     return items
 
