@@ -37,8 +37,8 @@ def cached_refiner(path: Path) -> Refiner:
 def refine_input(obj: bpy.types.Object) -> RefineInput:
     """The active object as the refiner's input: pattern charts when it has its pattern and
     panel data, else its active UV map."""
-    base = scene_io.object_to_base_mesh(obj)
-    vertices = scene_io.base_positions(obj)
+    base = scene_io.base_mesh_without_wrinkles(obj)
+    vertices = base.vertices
     pattern = scene_io.object_pattern(obj)
     if base.panel_ids is not None and base.uv is not None:
         return RefineInput(vertices, base.faces, base.panel_ids, base.uv, pattern=pattern, source=base.source)

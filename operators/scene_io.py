@@ -184,16 +184,16 @@ def object_uv_corners(obj: bpy.types.Object) -> tuple[np.ndarray, np.ndarray] | 
     return uv, inverse.reshape(-1)[tri_loops].reshape(-1, 3)
 
 
-def base_positions(obj: bpy.types.Object) -> np.ndarray:
-    """Vertex positions in pattern space with modifiers and shape keys applied, except the
-    Wrinkles key (refining again starts from the base, not from the last result)."""
+def base_mesh_without_wrinkles(obj: bpy.types.Object) -> BaseMesh:
+    """The object as a base mesh with modifiers and shape keys applied, except the Wrinkles
+    key (refining again starts from the base, not from the last result)."""
     keys = obj.data.shape_keys
     block = keys.key_blocks.get(WRINKLES_KEY) if keys else None
     muted = block.mute if block else None
     if block:
         block.mute = True
     try:
-        return object_to_base_mesh(obj).vertices
+        return object_to_base_mesh(obj)
     finally:
         if block:
             block.mute = muted

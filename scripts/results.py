@@ -85,9 +85,9 @@ def method_images(name: str, cond, rast, material: str, seed: int, models: dict)
         "refiner_10": ("refiner", 10),
     }[name]
     refiner = models[key]
-    net = refiner.desc["network"]
-    multiple = 2 ** (len(net["widths"]) - 1) * net.get("stem_stride", 1)
-    images = denoise_charts(cond, refiner.runtime, refiner.plan(steps), seed, multiple, key != "regression")
+    images = denoise_charts(
+        cond, refiner.runtime, refiner.plan(steps), seed, refiner.multiple, key != "regression"
+    )
     return [img * refiner.scale[:, None, None] for img in images]
 
 

@@ -63,17 +63,8 @@ def test_fine_mesh_keeps_its_vertex_order_and_seams_share_offsets(model, garment
     again = onnx.refine(base, RefineOptions(seed=3))
     other = onnx.refine(base, RefineOptions(seed=4))
     assert np.array_equal(again.vertices, out.vertices) and not np.allclose(other.vertices, out.vertices)
-    torch_out = Refiner(model, device="auto")
-    from safetensors.numpy import load_file
-
-    from core.refiner.network import Denoiser, DenoiserConfig
-    from core.refiner.runtime import TorchRuntime
-
-    net = Denoiser(DenoiserConfig.from_json(onnx.desc["network"]))
-    net.load_state_dict(
-        {k: torch.from_numpy(v) for k, v in load_file(str(model.with_suffix(".safetensors"))).items()}
-    )
-    torch_out.runtime = TorchRuntime(net)
+    torch_out = Refiner(model, device="cpu", runtime="torch")
+    assert torch_out.runtime.name == "torch"
     assert np.abs(torch_out.refine(base, RefineOptions(seed=3)).vertices - out.vertices).max() < 1e-3
     half = onnx.refine(base, RefineOptions(seed=3, strength=0.5))
     assert np.allclose(half.offsets, out.offsets * 0.5, atol=1e-6)

@@ -116,6 +116,12 @@ class Refiner:
             raise ModelError("--device cuda asked for, but torch sees no CUDA device", source=str(self.path))
         return TorchRuntime(net, dev)
 
+    @property
+    def multiple(self) -> int:
+        """Chart images are padded to multiples of this for the denoiser's levels."""
+        net = self.desc["network"]
+        return 2 ** (len(net["widths"]) - 1) * net.get("stem_stride", 1)
+
     def plan(self, steps: int | None) -> SamplerPlan:
         k = steps or self.desc["default_steps"]
         plans = self.desc["sampler"]
@@ -213,9 +219,9 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     lap("raster")
     plan = refiner.plan(options.steps)
     stochastic = refiner.desc["objective"] != "regression"
-    net = refiner.desc["network"]
-    multiple = 2 ** (len(net["widths"]) - 1) * net.get("stem_stride", 1)
-    images = denoise_charts(cond, refiner.runtime, plan, options.seed, multiple, stochastic=stochastic)
+    images = denoise_charts(
+        cond, refiner.runtime, plan, options.seed, refiner.multiple, stochastic=stochastic
+    )
     lap("denoise")
     images = [img * refiner.scale[:, None, None] for img in images]
     wrinkles = world_offsets(rast, images, frames, len(verts), cap=offset_cap(verts))
