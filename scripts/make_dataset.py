@@ -155,15 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         bar.set_postfix(ok=counts["ok"], rejected=counts["rejected"])
         write_manifest(root, specs, command, config)
 
-    if args.workers <= 1:
-        for spec in todo:
-            bar.set_description(spec.sample_id)
-            done(run_one(str(root), spec, cfg))
-    else:
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_one, str(root), s, cfg) for s in todo]
-            for fut in as_completed(futures):
-                done(fut.result())
+    # One fresh process per sample, whatever --workers says: Blender cloth's result depends on
+    # what the process simulated before (measured: the same sample drawn as a worker's sixth
+    # drape had 1.48 % sharp creases, in a fresh process 0.51 %, three fresh runs bit-identical),
+    # so a sample must not depend on which samples its worker happened to make first.
+    context = get_context("spawn")
+    with ProcessPoolExecutor(max(1, args.workers), mp_context=context, max_tasks_per_child=1) as pool:
+        futures = [pool.submit(run_one, str(root), s, cfg) for s in todo]
+        for fut in as_completed(futures):
+            done(fut.result())
     bar.close()
     manifest = write_manifest(root, specs, command, config)
     summary = manifest["summary"]
