@@ -3,6 +3,7 @@
 
     python scripts/make_dataset.py --out DIR --count N --seed S [--families tshirt,skirt,...]
         [--materials soft,mid,stiff] [--shard i/N] [--workers K] [--frames F] [--fine-frames F]
+        [--settle-frames F]
         [--fine-edge CM] [--coarse-factor X] [--fine-start coarse|pattern] [--start wrap|box] [--substeps N]
         [--no-self-collision] [--val-share 0.1] [--test-share 0.2] [--engine blender|newton]
 
@@ -81,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         default=GenerationConfig.fine_frames,
         help="frames of the fine drape from the coarse one",
     )
+    ap.add_argument(
+        "--settle-frames",
+        type=int,
+        default=GenerationConfig.settle_frames,
+        help="at most this many more frames for a drape not settled by then",
+    )
     ap.add_argument("--fine-edge", type=float, default=GenerationConfig.fine_edge_cm, help="cm")
     ap.add_argument("--coarse-factor", type=float, default=GenerationConfig.coarse_factor)
     ap.add_argument(
@@ -120,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         coarse_factor=args.coarse_factor,
         frames=args.frames,
         fine_frames=args.fine_frames,
+        settle_frames=args.settle_frames,
         substeps=args.substeps,
         fine_self_collision=not args.no_self_collision,
         fine_start=args.fine_start,

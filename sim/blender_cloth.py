@@ -206,6 +206,7 @@ def drape(
     start_vertices: np.ndarray | None = None,
     sewing_bending: float = 1.0,
     self_collision_while_sewing: bool = True,
+    settle: tuple[float, int] | None = None,
 ) -> DrapeResult:
     """Sew the box mesh's panels together around the body and let the garment settle.
 
@@ -239,6 +240,10 @@ def drape(
     through a shape key and Blender's dynamic base mesh), so spring rest lengths and flat
     bending rest angles are the pattern's. ``lift`` is not applied then; pass
     ``sew_frames=0`` to have gravity from the first frames.
+
+    settle (speed cm/frame, extra frames): past ``frames``, go on for at most ``extra`` more
+    frames while the mean vertex speed over the last 3 frames (the quality check's final
+    speed) is above ``speed``. A drape settled by ``frames`` is the same as without it.
 
     Returns a :class:`DrapeResult`; ``history`` is the mean vertex speed per frame (cm/frame),
     ``seam_gap`` the largest seam-pair distance per frame (cm).
@@ -330,10 +335,11 @@ def drape(
         if late_self_collision:
             cs.keyframe_insert("use_self_collision", frame=1)
         cs.self_distance_min = collision_distance / CM_PER_M
+        last = frames + (settle[1] if settle else 0)
         scene.frame_start = 1
-        scene.frame_end = frames + 1
+        scene.frame_end = last + 1
         mod.point_cache.frame_start = 1
-        mod.point_cache.frame_end = frames + 1
+        mod.point_cache.frame_end = last + 1
 
         s.effector_weights.gravity = 0.0
         s.effector_weights.keyframe_insert("gravity", frame=1)
@@ -350,7 +356,9 @@ def drape(
         depsgraph = scene.view_layers[0].depsgraph
         prev = _read(cloth, depsgraph, len(v))
         speed, gaps = [], []
-        for i in range(1, frames + 1):
+        i = 0
+        while i < frames or (settle and i < last and np.mean(speed[-3:]) > settle[0]):
+            i += 1
             scene.frame_set(1 + i)
             cur = _read(cloth, depsgraph, len(v))
             speed.append(float(np.linalg.norm(cur - prev, axis=1).mean()))
@@ -380,7 +388,7 @@ def drape(
                 frame_hook(i, cur)
             if progress:
                 progress(i, frames)
-        out = prev
+        out, frames_run = prev, i
     finally:
         for block in datablocks:
             if isinstance(block, bpy.types.Object):
@@ -392,7 +400,7 @@ def drape(
         bpy.data.scenes.remove(scene)
     return DrapeResult(
         vertices=out,
-        frames_run=frames,
+        frames_run=frames_run,
         seconds=time.perf_counter() - t0,
         history=np.array(speed),
         gravity_frame=gravity_frame,

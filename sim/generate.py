@@ -78,6 +78,9 @@ class GenerationConfig:
     coarse_factor: float = 2.67  # coarse edge = fine edge x this
     frames: int = 120  # drapes from the box mesh (the coarse one; the fine one with fine_start="box")
     fine_frames: int = 100  # the fine drape when it starts from the coarse drape
+    # at most this many more frames for a drape not settled by then (the check's speed limit):
+    # a drape settled in time is unchanged, a slow one gets the chance to settle
+    settle_frames: int = 40
     substeps: int = 10  # the fine drape's cloth solver steps per frame
     coarse_substeps: int = 5  # the coarse drape's (Blender's default quality: a quick sim)
     fine_self_collision: bool = True
@@ -180,6 +183,9 @@ def generate_sample(
     coarse_kw, fine_kw = {}, {}
     if cfg.engine == "blender":
         coarse_kw["substeps"], fine_kw["substeps"] = cfg.coarse_substeps, cfg.substeps
+        # the generator's own limits, not ``thresholds``: the physics does not follow the checks
+        coarse_kw["settle"] = (COARSE_SIM_THRESHOLDS.max_final_speed_cm, cfg.settle_frames)
+        fine_kw["settle"] = (FINE_THRESHOLDS.max_final_speed_cm, cfg.settle_frames)
         fine_kw["sewing_force_after"] = cfg.fine_sewing_after
 
     def from_pattern(box: GarmentMesh) -> dict:

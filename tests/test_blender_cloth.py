@@ -108,6 +108,14 @@ def test_drape_sews_and_hangs(scene_data):
     assert res.history[-5:].mean() < 0.3
 
 
+def test_settle_runs_on_only_while_the_drape_moves(scene_data):
+    v, f, pairs, body = scene_data
+    moving = blender_cloth.drape(v, f, pairs, body.vertices, body.faces, frames=12, settle=(0.0, 5))
+    assert moving.frames_run == 17 and len(moving.history) == 17  # never below 0 cm/frame
+    still = blender_cloth.drape(v, f, pairs, body.vertices, body.faces, frames=12, settle=(1e9, 5))
+    assert still.frames_run == 12 and len(still.history) == 12  # "settled" at once: no extra frame
+
+
 def test_vertex_order_preserved(scene_data):
     v, f, pairs, body = scene_data
     res = blender_cloth.drape(v, f, pairs, body.vertices, body.faces, frames=1, lift=0.0)
