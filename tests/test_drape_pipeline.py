@@ -12,6 +12,7 @@ from paths import ROOT
 
 from core.boxmesh import build_box_mesh
 from core.dataset import SampleSpec, load_arrays, write_sample
+from core.detail import surface_detail
 from core.pattern import pattern_from_dict
 
 pytest.importorskip("bpy")
@@ -81,7 +82,11 @@ def test_drape_moves_cloth_and_closes_seams(sample):
 def test_fine_drape_has_more_detail_than_the_coarse_one(sample):
     _, meta, _, a = sample
     d = meta["details"]
-    assert d["fine"]["normal_variation"]["mean"] > d["coarse"]["normal_variation"]["mean"]
+    # the low-pass coarse mesh is the fine drape smoothed: less detail at 1 and 2 cm (the
+    # detail measure, not per-edge normal variation, which grows with the edge length)
+    fine = surface_detail(a["fine_vertices"], a["fine_faces"])["detail"]
+    lowpass = surface_detail(a["coarse_vertices"], a["coarse_faces"])["detail"]
+    assert lowpass["1"] < fine["1"] and lowpass["2"] < fine["2"]
     assert d["box"]["normal_variation"]["mean"] < 1e-6
     # the coarse drape evaluated at the fine vertices stays close: a residual, not another shape
     res = np.linalg.norm(a["fine_vertices"] - a["coarse_at_fine"], axis=1)
@@ -91,10 +96,10 @@ def test_fine_drape_has_more_detail_than_the_coarse_one(sample):
     sim = np.linalg.norm(a["fine_vertices"] - a["coarse_sim_at_fine"], axis=1)
     assert sim.mean() == pytest.approx(d["residual_coarse_sim"]["magnitude"]["mean"], rel=1e-3)
     assert 0 < sim.mean() < 10.0 and len(a["coarse_sim_vertices"]) == len(a["coarse_vertices"])
-    # (normal variation of the coarse drape *at the fine vertices* counts its facets' kinks;
-    # the detail measure, on each drape's own mesh with smooth normals, does not)
-    fine_d, coarse_d = meta["fine"]["measures"]["detail"], meta["coarse_sim"]["measures"]["detail"]
-    assert coarse_d["1"] < fine_d["1"] and coarse_d["2"] < fine_d["2"]
+    # (no order between the independent coarse drape's detail and the fine one's: a 4 cm drape
+    # kinks at its own edges, and in 40 of 128 drapes_v2 samples measured it has more detail at
+    # 1 or 2 cm than the fine drape; both are measured and stored)
+    assert set(meta["coarse_sim"]["measures"]["detail"]) == set(meta["fine"]["measures"]["detail"])
 
 
 def test_make_dataset_cli_records_every_sample_and_resumes(tmp_path):
@@ -206,7 +211,7 @@ def test_fine_drape_can_start_from_the_pattern_flat_or_rolled():
     for start in ("wrap", "box"):
         cfg = GenerationConfig(
             fine_edge_cm=5.0, coarse_factor=1.6, frames=15, fine_start="pattern", start=start,
-            fine_self_collision=False, coarse_self_collision=False,
+            fine_self_collision=False, coarse_self_collision=False, settle_frames=0,
         )  # fmt: skip
         meta, _, arrays = generate_sample(SampleSpec(0, "skirt", "mid", 2), cfg, thresholds=checks)
         assert meta["status"] == "ok", meta["status"]
