@@ -6,9 +6,9 @@
 
 Each sample is generated again exactly as ``scripts/make_dataset.py`` made it (its index,
 family, material and seed; the dataset's generation config, ``sim.generate.generate_sample``)
-with every preset of ``sim.blender_cloth.MATERIALS`` changed by ``--set`` (``key=value`` or
-``key=xF``, as ``bench/drape_tuning.py``). The quality checks are loosened so that a drape
-that would be rejected is still measured (its reasons are printed). Prints the fine drape's
+in a fresh process, with every preset of ``sim.blender_cloth.MATERIALS`` changed by
+``--set`` (``key=value`` or ``key=xF``, as ``bench/drape_tuning.py``). The quality checks are
+loosened so that a drape that would be rejected is still measured. Prints the fine drape's
 sharp creases, detail at 1/2/4 cm, stretch p5/p95, seam gap and final speed, next to the
 dataset's own; ``--save DIR`` keeps ``<id>_<tag>.npz`` (with the body) for
 ``scripts/render_sheet.py --npz``.
@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,27 @@ def _row(meta: dict) -> dict:
     }
 
 
+LOOSE = QualityThresholds(
+    max_seam_gap_cm=1e3, max_inside_fraction=1.0, max_self_intersection_fraction=1.0, max_final_speed_cm=1e3
+)
+
+
+def _retry(spec: SampleSpec, config, changes: list[str]) -> tuple[dict, dict | None]:
+    """One sample generated with every preset changed (in a fresh worker process)."""
+    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="retry_"))
+    from drape_tuning import parse_overrides  # bench/ is this script's folder
+
+    from sim import blender_cloth
+    from sim.generate import generate_sample
+
+    for name, material in list(blender_cloth.MATERIALS.items()):
+        blender_cloth.MATERIALS[name] = replace(material, **parse_overrides(changes, material))
+    meta, _, arrays = generate_sample(
+        spec, config, thresholds={"fine": LOOSE, "coarse_sim": LOOSE, "coarse": LOOSE}
+    )
+    return meta, arrays
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
@@ -60,23 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", default=None)
     ap.add_argument("--out", default=None, help="JSON file (rows are appended)")
     args = ap.parse_args(argv)
-    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="retry_"))
-
-    from drape_tuning import parse_overrides  # bench/ is this script's folder
 
     from core import body as body_mod
-    from sim import blender_cloth
-    from sim.generate import GenerationConfig, generate_sample
+    from sim.generate import GenerationConfig, fresh_process_pool
 
-    for name, material in list(blender_cloth.MATERIALS.items()):
-        blender_cloth.MATERIALS[name] = replace(material, **parse_overrides(args.set, material))
-    loose = QualityThresholds(
-        max_seam_gap_cm=1e3,
-        max_inside_fraction=1.0,
-        max_self_intersection_fraction=1.0,
-        max_final_speed_cm=1e3,
-    )
-    config_fields = {f.name for f in fields(GenerationConfig)}
     rows = []
     for sid in args.ids.split(","):
         shipped = read_meta(args.data, sid)
@@ -86,12 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             shipped["index"], shipped["family"], shipped["material"], shipped["seed"],
             shipped["val_share"], shipped["test_share"],
         )  # fmt: skip
-        config = GenerationConfig(**{k: v for k, v in shipped["config"].items() if k in config_fields})
-        meta, _, arrays = generate_sample(
-            spec, config, thresholds={"fine": loose, "coarse_sim": loose, "coarse": loose}
-        )
+        config = GenerationConfig.from_meta(shipped["config"])
+        with fresh_process_pool(1) as pool:  # the dataset's samples were each made in a new process
+            meta, arrays = pool.submit(_retry, spec, config, args.set).result()
         if arrays is None:
-            print(f"{sid}: {meta['status']} {meta.get('reasons')}", flush=True)
+            print(f"{sid}: {meta['status']}", flush=True)
             continue
         before, after = _row(shipped), _row(meta)
         rows.append({"id": sid, "set": args.set, "tag": args.tag, "before": before, "after": after})

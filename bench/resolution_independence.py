@@ -22,9 +22,8 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import fields, replace
-from multiprocessing import get_context
+from concurrent.futures import as_completed
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh", action="store_true", help="drape again what --out already holds")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "resolution_independence.json"))
     args = ap.parse_args(argv)
-    from sim.generate import GenerationConfig
+    from sim.generate import GenerationConfig, fresh_process_pool
 
     root = Path(args.data)
     manifest = json.loads((root / "manifest.json").read_text())
@@ -80,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     for material, samples in sorted(chosen.items()):
         for row in samples:
             meta = read_meta(root, row["id"])
-            names = {f.name for f in fields(GenerationConfig)}
-            cfg = GenerationConfig(**{k: v for k, v in meta["config"].items() if k in names})
+            cfg = GenerationConfig.from_meta(meta["config"])
             spec = SampleSpec(row["index"], row["family"], row["material"], row["seed"])
             for edge in edges:
                 entry = {"id": row["id"], "family": row["family"], "material": material, "edge": edge}
@@ -95,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                     factor = cfg.coarse_edge_cm / edge
                     jobs.append((entry, spec, replace(cfg, fine_edge_cm=edge, coarse_factor=factor)))
     t0 = time.perf_counter()
-    # one fresh process per drape, as scripts/make_dataset.py: Blender cloth's result depends on
-    # what its process simulated before
-    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
+    with fresh_process_pool(args.workers) as pool:  # one new process per drape, as the generator
         futures = {pool.submit(_generate, spec, cfg): entry for entry, spec, cfg in jobs}
         for fut in as_completed(futures):
             entry = futures[fut]

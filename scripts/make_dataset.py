@@ -23,9 +23,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict
-from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +41,7 @@ from core.dataset import (  # noqa: E402
     write_sample,
 )
 from core.garments import FAMILIES  # noqa: E402
-from sim.generate import GenerationConfig  # noqa: E402
+from sim.generate import GenerationConfig, fresh_process_pool  # noqa: E402
 
 MATERIALS = ("soft", "mid", "stiff")
 
@@ -163,12 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         bar.set_postfix(ok=counts["ok"], rejected=counts["rejected"])
         write_manifest(root, specs, command, config)
 
-    # One fresh process per sample, whatever --workers says: Blender cloth's result depends on
-    # what the process simulated before (measured: the same sample drawn as a worker's sixth
-    # drape had 1.48 % sharp creases, in a fresh process 0.51 %, three fresh runs bit-identical),
-    # so a sample must not depend on which samples its worker happened to make first.
-    context = get_context("spawn")
-    with ProcessPoolExecutor(max(1, args.workers), mp_context=context, max_tasks_per_child=1) as pool:
+    with fresh_process_pool(args.workers) as pool:  # one new process per sample, whatever --workers
         futures = [pool.submit(run_one, str(root), s, cfg) for s in todo]
         for fut in as_completed(futures):
             done(fut.result())

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, fields
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -105,6 +107,23 @@ class GenerationConfig:
     @property
     def coarse_edge_cm(self) -> float:
         return self.fine_edge_cm * self.coarse_factor
+
+    @classmethod
+    def from_meta(cls, config: dict) -> GenerationConfig:
+        """The config a sample's ``meta["config"]`` records (keys this version lacks are dropped,
+        ones it added keep their defaults)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in config.items() if k in names})
+
+
+def fresh_process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool that runs every task in a new process (spawned, one task each).
+
+    Blender cloth's result depends on what its process simulated before (measured: a sample
+    drawn as a worker's sixth drape had 1.48 % sharp creases, in a fresh process 0.51 %, three
+    fresh runs bit-identical), so a drape must not depend on which drapes its worker made first.
+    """
+    return ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"), max_tasks_per_child=1)
 
 
 def _drape(engine: str):
