@@ -1,7 +1,10 @@
-"""Denoising chart images: every chart of a garment in one padded batch, K sampler steps.
+"""Denoising chart images: the charts of a garment in batches of equal padded size, K sampler steps.
 
-The noise is drawn per chart at the chart's own size from one seeded generator, so the seed
-alone decides the wrinkles (padding and batch order do not). A one-step regression model is
+Each chart is padded only up to the network's size multiple, and charts that then share a
+size run as one batch (a T-shirt's four sleeve halves, its front and back): padding every
+chart to the largest one made the network see twice the pixels. The noise is drawn per chart
+at the chart's own size from one seeded generator, so the seed alone decides the wrinkles
+(padding and batch order do not). A one-step regression model is
 the same call with :func:`regression_plan`: zero input, one step that returns the network's
 output as the clean residual.
 """
@@ -32,6 +35,14 @@ def pad_batch(images: list[np.ndarray], multiple: int) -> np.ndarray:
     return out
 
 
+def size_groups(shapes: list[tuple[int, int]], multiple: int) -> list[list[int]]:
+    """Chart indices grouped by their size rounded up to ``multiple`` (first-seen order)."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k, (h, w) in enumerate(shapes):
+        groups.setdefault((-(-h // multiple) * multiple, -(-w // multiple) * multiple), []).append(k)
+    return list(groups.values())
+
+
 def denoise_charts(
     cond: list[np.ndarray],
     runtime: Runtime,
@@ -49,9 +60,13 @@ def denoise_charts(
         else np.zeros((3, *c.shape[1:]), np.float32)
         for c in cond
     ]
-    x = pad_batch(noise, multiple)
-    c = pad_batch(cond, multiple)
-    for t, a, b in zip(plan.timesteps.tolist(), plan.a.tolist(), plan.b.tolist(), strict=True):
-        v = runtime(x, c, np.full(len(x), t, np.int64))
-        x = (a * x + b * v).astype(np.float32)
-    return [x[k, :, : img.shape[1], : img.shape[2]] for k, img in enumerate(cond)]
+    out: list[np.ndarray | None] = [None] * len(cond)
+    for members in size_groups([c.shape[1:] for c in cond], multiple):
+        x = pad_batch([noise[k] for k in members], multiple)
+        c = pad_batch([cond[k] for k in members], multiple)
+        for t, a, b in zip(plan.timesteps.tolist(), plan.a.tolist(), plan.b.tolist(), strict=True):
+            v = runtime(x, c, np.full(len(x), t, np.int64))
+            x = (a * x + b * v).astype(np.float32)
+        for j, k in enumerate(members):
+            out[k] = x[j, :, : cond[k].shape[1], : cond[k].shape[2]]
+    return out  # type: ignore[return-value]
