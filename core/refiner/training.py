@@ -57,6 +57,7 @@ class TrainConfig:
     lr: float = 3e-4
     warmup: int = 100
     objective: str = "diffusion"  # or "regression" (the one-step baseline)
+    target: str = "detail"  # fine minus its low-pass ("residual": fine minus the base)
     diffusion_steps: int = 5  # the sampler's default K at inference
     l1_weight: float = 0.5
     structure_weight: float = 0.1
@@ -135,7 +136,9 @@ def load_examples(cfg: TrainConfig, split: str, progress: Callable | None = None
     for i, arrays in enumerate(samples):
         for base in cfg.bases:
             if BASE_KEYS[base] in arrays:
-                out.append(chart_example(arrays, arrays["material"], base, cfg.pitch, arrays["id"]))
+                out.append(
+                    chart_example(arrays, arrays["material"], base, cfg.pitch, arrays["id"], cfg.target)
+                )
         if progress:
             progress(i + 1, len(samples))
     if not out:
@@ -172,7 +175,7 @@ def load_val(cfg: TrainConfig) -> list[ValGarment]:
     out = []
     for arrays in split_samples(cfg, "val")[: cfg.val_garments]:
         base = cfg.bases[0] if BASE_KEYS[cfg.bases[0]] in arrays else "lowpass"
-        example = chart_example(arrays, arrays["material"], base, cfg.pitch)
+        example = chart_example(arrays, arrays["material"], base, cfg.pitch, target=cfg.target)
         out.append(ValGarment(arrays["id"], arrays["material"], base, arrays, example))
     return out
 
@@ -246,6 +249,7 @@ def model_description(cfg: TrainConfig, net_cfg: DenoiserConfig, scale: np.ndarr
     return {
         "kind": "garment-refiner",
         "objective": cfg.objective,
+        "target": cfg.target,
         "network": net_cfg.to_json(),
         "condition_channels": list(CONDITION_CHANNELS),
         "pitch_cm": cfg.pitch,
