@@ -89,3 +89,55 @@ def test_zip_installs_enables_runs_and_unregisters(built_zip, tmp_path):
     assert out["enabled"] and out["loaded"] and out["scene_prop"]
     assert out["vertices"] > 100 and out["stitches"] > 0
     assert out["disabled"] and not out["scene_prop_after"] and not out["operator_after"]
+
+
+REFINE_SCRIPT = r"""
+import json, sys
+
+
+class NoTorch:  # a Blender without torch: any import of it fails
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+
+sys.meta_path.insert(0, NoTorch())
+import bpy
+zip_path, pattern, model = sys.argv[1], sys.argv[2], sys.argv[3]
+module = "bl_ext.user_default.garment_refiner"
+bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+bpy.context.scene.garment.model_path = model
+bpy.ops.garment.load_pattern(filepath=pattern, edge_length=1.5)
+obj = bpy.context.view_layer.objects.active
+result = bpy.ops.garment.refine()
+keys = obj.data.shape_keys.key_blocks if obj.data.shape_keys else []
+ops = sys.modules[module + ".operators.refine_ops"]
+out = {"refine": sorted(result), "keys": [k.name for k in keys],
+       "runtimes": [r.runtime.name for r in ops._REFINERS.values()],
+       "torch_loaded": "torch" in sys.modules}
+if "Wrinkles" in keys:
+    import numpy as np
+    n = len(obj.data.vertices)
+    a, b = np.empty(3 * n, np.float32), np.empty(3 * n, np.float32)
+    keys["Basis"].data.foreach_get("co", a)
+    keys["Wrinkles"].data.foreach_get("co", b)
+    out["max_offset"] = float(np.abs(b - a).max())
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_the_installed_zip_refines_with_onnxruntime_when_torch_is_missing(built_zip, tiny_model, tmp_path):
+    env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
+    done = subprocess.run(
+        [sys.executable, "-c", REFINE_SCRIPT, str(built_zip), str(SKIRT), str(tiny_model)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stdout + done.stderr
+    out = json.loads(lines[-1][len("RESULT ") :])
+    assert out["refine"] == ["FINISHED"] and out["keys"] == ["Basis", "Wrinkles"]
+    assert out["runtimes"] == ["onnxruntime"] and not out["torch_loaded"]
+    assert out["max_offset"] > 1e-4
