@@ -8,9 +8,11 @@ reports an error and leaves the scene as it was; one undo step removes the resul
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import bpy
+from bpy.props import StringProperty
 
 from ..core.errors import GarmentError
 from ..core.garment_mesh import GarmentMesh
@@ -53,6 +55,14 @@ class GARMENT_OT_refine(bpy.types.Operator):
     bl_idname = "garment.refine"
     bl_label = "Refine Garment"
     bl_options = {"REGISTER", "UNDO"}
+
+    report_path: StringProperty(  # type: ignore[valid-type]
+        name="Report",
+        description="Also write the refiner's report (timings, vertex counts, charts) as JSON here",
+        default="",
+        subtype="FILE_PATH",
+        options={"SKIP_SAVE"},
+    )
 
     @classmethod
     def poll(cls, context):
@@ -106,6 +116,10 @@ class GARMENT_OT_refine(bpy.types.Operator):
             target.select_set(True)
             context.view_layer.objects.active = target
         r = result.report
+        if self.report_path:
+            path = Path(bpy.path.abspath(self.report_path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"object": target.name, **r}, indent=1))
         self.report(
             {"INFO"},
             f"{target.name}: Wrinkles on {r['vertices_out']:,} vertices ({r['charts']['count']} charts from "

@@ -154,6 +154,41 @@ def _measures(mesh: GarmentMesh, box: GarmentMesh) -> dict:
     }
 
 
+def start_from_pattern(pattern, box: GarmentMesh, body_params: BodyParams, cfg: GenerationConfig) -> dict:
+    """How a drape of ``box`` starts from the pattern (keywords of ``drape``)."""
+    if cfg.engine != "blender":
+        return {}
+    if cfg.start == "box":
+        return {"lift": cfg.lift_cm}
+    # rolled panels hug the body: lifted, the sleeves would start inside the arms
+    return {"start_vertices": wrapped_start(pattern, box, body_params)}
+
+
+def coarse_drape(
+    pattern,
+    body,
+    body_params: BodyParams,
+    material: str,
+    cfg: GenerationConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """The quick coarse drape exactly as the dataset makes it (its ``coarse_sim`` stage: the
+    input the refiner learns from): ``(coarse box mesh, draped mesh, drape result)``.
+    ``body`` is ``make_body(body_params, ...)``; ``cfg`` defaults to the dataset's settings."""
+    cfg = cfg or GenerationConfig()
+    kw = {}
+    if cfg.engine == "blender":
+        kw["substeps"] = cfg.coarse_substeps
+        kw["settle"] = (COARSE_SIM_THRESHOLDS.max_final_speed_cm, cfg.settle_frames)
+    box = build_box_mesh(pattern, cfg.coarse_edge_cm)
+    res = _drape(cfg.engine)(
+        box.vertices, box.faces, box.seam_pairs, body.vertices, body.faces,
+        material=material, frames=cfg.frames, self_collision=cfg.coarse_self_collision, progress=progress,
+        **kw, **start_from_pattern(pattern, box, body_params, cfg),
+    )  # fmt: skip
+    return box, box.with_vertices(res.vertices), res
+
+
 def generate_sample(
     spec: SampleSpec,
     cfg: GenerationConfig,
@@ -198,31 +233,16 @@ def generate_sample(
             return False
         return True
 
-    common = {"material": spec.material}
-    coarse_kw, fine_kw = {}, {}
+    fine_kw = {}
     if cfg.engine == "blender":
-        coarse_kw["substeps"], fine_kw["substeps"] = cfg.coarse_substeps, cfg.substeps
+        fine_kw["substeps"] = cfg.substeps
         # the generator's own limits, not ``thresholds``: the physics does not follow the checks
-        coarse_kw["settle"] = (COARSE_SIM_THRESHOLDS.max_final_speed_cm, cfg.settle_frames)
         fine_kw["settle"] = (FINE_THRESHOLDS.max_final_speed_cm, cfg.settle_frames)
         fine_kw["sewing_force_after"] = cfg.fine_sewing_after
 
-    def from_pattern(box: GarmentMesh) -> dict:
-        """How a drape of ``box`` starts from the pattern (keywords of ``drape``)."""
-        if cfg.engine != "blender":
-            return {}
-        if cfg.start == "box":
-            return {"lift": cfg.lift_cm}
-        # rolled panels hug the body: lifted, the sleeves would start inside the arms
-        return {"start_vertices": wrapped_start(pattern, box, body_params)}
-
-    coarse_box = build_box_mesh(pattern, cfg.coarse_edge_cm)
-    res = drape(
-        coarse_box.vertices, coarse_box.faces, coarse_box.seam_pairs, body.vertices, body.faces,
-        frames=cfg.frames, self_collision=cfg.coarse_self_collision, progress=report("coarse_sim"),
-        **common, **coarse_kw, **from_pattern(coarse_box),
-    )  # fmt: skip
-    coarse_sim = coarse_box.with_vertices(res.vertices)
+    coarse_box, coarse_sim, res = coarse_drape(
+        pattern, body, body_params, spec.material, cfg, progress=report("coarse_sim")
+    )
     quality = _assess(pattern, coarse_sim, body, res.history, checks["coarse_sim"])
     record = {
         "source": "sim",
@@ -234,15 +254,15 @@ def generate_sample(
         return meta, pattern_to_dict(pattern), None
 
     fine_box = build_box_mesh(pattern, cfg.fine_edge_cm)
-    start = from_pattern(fine_box)
+    start = start_from_pattern(pattern, fine_box, body_params, cfg)
     frames = cfg.frames
     if cfg.fine_start == "coarse":
         start = {"start_vertices": upsample_drape(coarse_sim, fine_box), "sew_frames": 0, "gravity_ramp": 1}
         frames = cfg.fine_frames
     res = drape(
         fine_box.vertices, fine_box.faces, fine_box.seam_pairs, body.vertices, body.faces,
-        frames=frames, self_collision=cfg.fine_self_collision, progress=report("fine"), **common, **fine_kw,
-        **start,
+        material=spec.material, frames=frames, self_collision=cfg.fine_self_collision,
+        progress=report("fine"), **fine_kw, **start,
     )  # fmt: skip
     fine = fine_box.with_vertices(res.vertices)
     quality = _assess(pattern, fine, body, res.history, checks["fine"])

@@ -47,13 +47,17 @@ def test_check_pattern_rejects_an_invalid_pattern(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_run_example_makes_png_report_and_mesh(tmp_path):
+def test_run_example_drapes_refines_and_renders_before_and_after(tmp_path, tiny_model):
     done = run(
         "scripts/run_example.py",
         "--pattern",
         str(SKIRT),
         "--out",
         str(tmp_path),
+        "--frames",
+        "15",
+        "--model",
+        str(tiny_model),
         "--resolution",
         "64",
         "--samples",
@@ -61,11 +65,20 @@ def test_run_example_makes_png_report_and_mesh(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     name = "gc_flare_skirt"
-    png, report = tmp_path / f"{name}.png", tmp_path / f"{name}_report.json"
-    assert (tmp_path / f"{name}_boxmesh.ply").stat().st_size > 1000
-    assert json.loads(report.read_text())["stitches"] > 0
+    report = json.loads((tmp_path / f"{name}_report.json").read_text())
+    assert report["stitches"]["count"] > 0 and report["coarse_drape"]["frames"] >= 15
+    refine = report["refine"]
+    assert refine["upsampled"] and refine["vertices_out"] > report["coarse_drape"]["vertices"]
+    from core.meshio import load_mesh
+
+    refined = load_mesh(tmp_path / f"{name}_refined.ply")
+    coarse = load_mesh(tmp_path / f"{name}_coarse.ply")
+    assert len(refined.vertices) == report["refine"]["vertices_out"] > len(coarse.vertices)
+    assert refined.panel_ids is not None and refined.uv is not None
     bpy = pytest.importorskip("bpy")
-    img = bpy.data.images.load(str(png))
-    px = np.array(img.pixels[:]).reshape(64, 64, 4)
-    assert img.size[0] == 64 and px[..., :3].std() > 0.02  # not a blank frame
+    img = bpy.data.images.load(str(tmp_path / f"{name}_before_after.png"))
+    px = np.array(img.pixels[:]).reshape(64, 128, 4)
+    assert tuple(img.size) == (128, 64)
+    assert px[:, :64, :3].std() > 0.02 and px[:, 64:, :3].std() > 0.02  # neither half is blank
     bpy.data.images.remove(img)
+    assert (tmp_path / f"{name}.blend").stat().st_size > 10_000
