@@ -86,3 +86,25 @@ def test_the_detail_target_keeps_the_base_and_the_residual_target_carries_the_dr
     assert 0.01 < rms[0] < 0.5 * rms[1]
     with pytest.raises(ValueError, match="target"):
         chart_example(arrays, row["material"], target="fine")
+
+
+def test_the_chart_cache_gives_back_what_it_stored_and_skips_the_work(pair, tmp_path):
+    from core.refiner.example_cache import ExampleCache, code_hash
+
+    arrays, row = pair
+    cache = ExampleCache(tmp_path / f"pitch0.5_detail_{code_hash()}")
+    made = []
+
+    def make():
+        made.append(1)
+        return chart_example(arrays, row["material"], base="lowpass", sample_id=row["id"])
+
+    first = cache.get_or_make(row["id"], "lowpass", make)
+    again = cache.get_or_make(row["id"], "lowpass", make)
+    assert len(made) == 1 and cache.path(row["id"], "lowpass").is_file()
+    assert again.material == first.material and again.sample_id == row["id"]
+    for a, b in zip(first.target, again.target, strict=True):
+        np.testing.assert_allclose(a, b, atol=2e-3, rtol=2e-3)  # float16 on disk
+    for a, b in zip(first.masks, again.masks, strict=True):
+        assert np.array_equal(a, b)
+    assert ExampleCache(None).get_or_make(row["id"], "lowpass", make) is not None and len(made) == 2

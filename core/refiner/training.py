@@ -62,6 +62,7 @@ class TrainConfig:
     l1_weight: float = 0.5
     structure_weight: float = 0.1
     strain_dropout: float = 0.3
+    cache: str = ""  # chart-image cache: "" none, "auto" <data>/chart_cache, else a folder
     val_every: int = 500
     val_garments: int = 2
     seed: int = 0
@@ -130,14 +131,24 @@ def split_samples(cfg: TrainConfig, split: str) -> list[dict]:
 
 
 def load_examples(cfg: TrainConfig, split: str, progress: Callable | None = None) -> list[ChartExample]:
-    """Chart examples of every ok garment of ``split`` with every base kind of the config."""
+    """Chart examples of every ok garment of ``split`` with every base kind of the config
+    (read from the chart cache when an earlier run made them, see :mod:`.example_cache`)."""
+    from .example_cache import ExampleCache
+
     samples = split_samples(cfg, split)
+    cache = ExampleCache.for_config(cfg)
     out = []
     for i, arrays in enumerate(samples):
         for base in cfg.bases:
             if BASE_KEYS[base] in arrays:
                 out.append(
-                    chart_example(arrays, arrays["material"], base, cfg.pitch, arrays["id"], cfg.target)
+                    cache.get_or_make(
+                        arrays["id"],
+                        base,
+                        lambda a=arrays, b=base: chart_example(
+                            a, a["material"], b, cfg.pitch, a["id"], cfg.target
+                        ),
+                    )
                 )
         if progress:
             progress(i + 1, len(samples))
