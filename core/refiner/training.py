@@ -33,7 +33,7 @@ from .raster import build_rasterizer
 from .runtime import TorchRuntime
 from .sampling import denoise_charts, regression_plan
 from .schedule import NoiseSchedule
-from .training_data import BASE_KEYS, ChartExample, chart_example, random_patches, sample_charts
+from .training_data import BASE_KEYS, LOWPASS_KEY, ChartExample, chart_example, random_patches, sample_charts
 
 STRAIN_KNOWN = CONDITION_CHANNELS.index("strain_known")
 
@@ -193,8 +193,9 @@ def load_val(cfg: TrainConfig) -> list[ValGarment]:
 
 def refine_example_vertices(
     garment: ValGarment, runtime, plan, scale: np.ndarray, pitch: float, seed: int, stochastic: bool
-) -> np.ndarray:
-    """The validation garment's base refined by the model: (V, 3)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The validation garment's base as the refiner sees it (seams closed, de-faceted) and
+    that base refined by the model: two (V, 3) arrays."""
     from .features import point_features
 
     a = garment.arrays
@@ -209,7 +210,7 @@ def refine_example_vertices(
     multiple = runtime.module.multiple if hasattr(runtime, "module") else 4
     images = denoise_charts(garment.example.cond, runtime, plan, seed, multiple, stochastic=stochastic)
     images = [img * scale[:, None, None] for img in images]
-    return base + world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
+    return base, base + world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
 
 
 def detail_of(vertices: np.ndarray, arrays: dict) -> dict:
@@ -375,18 +376,26 @@ def validate(model, val: list[ValGarment], cfg: TrainConfig, scale: np.ndarray, 
         else NoiseSchedule.default().sampler(cfg.diffusion_steps)
     )
     ratios = {r: [] for r in ("1", "2", "4")}
-    moved = []
+    base_ratios = {r: [] for r in ratios}
+    moved, placement = [], []
     for g in val:
-        refined = refine_example_vertices(
+        base, refined = refine_example_vertices(
             g, runtime, plan, scale, cfg.pitch, 0, cfg.objective != "regression"
         )
         d_ref, d_fine = detail_of(refined, g.arrays), detail_of(g.arrays["fine_vertices"], g.arrays)
+        d_base = detail_of(base, g.arrays)
         for r in ratios:
             ratios[r].append(d_ref[r] / max(d_fine[r], 1e-9))
-        base = np.asarray(g.arrays[BASE_KEYS[g.base]], np.float64)
-        moved.append(float(np.linalg.norm(refined - base, axis=1).mean()))
+            base_ratios[r].append(d_base[r] / max(d_fine[r], 1e-9))
+        added = refined - base
+        true = np.asarray(g.arrays["fine_vertices"], np.float64) - g.arrays[LOWPASS_KEY]
+        norm = np.linalg.norm(added) * np.linalg.norm(true)
+        placement.append(float((added * true).sum() / max(norm, 1e-12)))
+        moved.append(float(np.linalg.norm(added, axis=1).mean()))
     model.train()
     return {
         **{f"detail_ratio_{r}": float(np.mean(v)) for r, v in ratios.items()},
+        **{f"base_detail_ratio_{r}": float(np.mean(v)) for r, v in base_ratios.items()},
+        "placement": float(np.mean(placement)),  # cosine of the added offsets and the true detail
         "mean_offset_cm": float(np.mean(moved)),
     }
