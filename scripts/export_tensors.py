@@ -5,7 +5,7 @@
 
 Derived arrays are remade here (this needs trimesh/scipy), so the files read with numpy
 alone (``core.training_tensors.load_split``) on a machine that has neither, e.g. the GPU
-machine that trains. Default output: DIR/tensors/.
+machine that trains. Default output: DIR/tensors/, with a copy of the dataset's manifest (its generation config).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         path = out / f"{split}.npz"
         np.savez_compressed(path, **pack_split(samples))
         print(f"wrote {path}: {len(samples)} samples, {path.stat().st_size / 2**20:.1f} MiB")
+    # the generation settings travel with the tensors (training records the box edge from them)
+    (out / "manifest.json").write_text(json.dumps({**manifest, "source": str(data)}, indent=1))
     return 0
 
 
