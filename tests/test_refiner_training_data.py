@@ -108,3 +108,10 @@ def test_the_chart_cache_gives_back_what_it_stored_and_skips_the_work(pair, tmp_
     for a, b in zip(first.masks, again.masks, strict=True):
         assert np.array_equal(a, b)
     assert ExampleCache(None).get_or_make(row["id"], "lowpass", make) is not None and len(made) == 2
+
+
+def test_the_highpass_target_drops_the_drift(v2_pair):
+    arrays, row = v2_pair
+    hp = _cloth(chart_example(arrays, row["material"], base="coarse_sim", target="highpass"))
+    resid = _cloth(chart_example(arrays, row["material"], base="coarse_sim", target="residual"))
+    assert 0.01 < np.sqrt((hp**2).mean()) < 0.6 * np.sqrt((resid**2).mean())

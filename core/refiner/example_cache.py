@@ -16,7 +16,15 @@ import numpy as np
 
 from .training_data import ChartExample
 
-SOURCES = ("charts.py", "features.py", "raster.py", "training_data.py", "upsample.py", "field.py")
+SOURCES = (
+    "charts.py",
+    "features.py",
+    "raster.py",
+    "training_data.py",
+    "upsample.py",
+    "field.py",
+    "lowpass.py",
+)
 
 
 def code_hash() -> str:
@@ -39,7 +47,8 @@ class ExampleCache:
         if not cfg.cache:
             return cls(None)
         root = Path(cfg.data) / "chart_cache" if cfg.cache == "auto" else Path(cfg.cache)
-        return cls(root / f"pitch{cfg.pitch:g}_{cfg.target}_{code_hash()}")
+        name = f"pitch{cfg.pitch:g}_{cfg.target}{cfg.target_sigma_cm:g}_{code_hash()}"
+        return cls(root / name)
 
     def path(self, sample_id: str, base: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{sample_id}_{base}.npz"

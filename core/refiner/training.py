@@ -57,7 +57,8 @@ class TrainConfig:
     lr: float = 3e-4
     warmup: int = 100
     objective: str = "diffusion"  # or "regression" (the one-step baseline)
-    target: str = "detail"  # fine minus its low-pass ("residual": fine minus the base)
+    target: str = "highpass"  # high-pass of fine - base ("detail", "residual": core/refiner/training_data.py)
+    target_sigma_cm: float = 4.0  # the high-pass's scale
     diffusion_steps: int = 5  # the sampler's default K at inference
     l1_weight: float = 0.5
     structure_weight: float = 0.1
@@ -146,7 +147,7 @@ def load_examples(cfg: TrainConfig, split: str, progress: Callable | None = None
                         arrays["id"],
                         base,
                         lambda a=arrays, b=base: chart_example(
-                            a, a["material"], b, cfg.pitch, a["id"], cfg.target
+                            a, a["material"], b, cfg.pitch, a["id"], cfg.target, cfg.target_sigma_cm
                         ),
                     )
                 )
@@ -186,7 +187,9 @@ def load_val(cfg: TrainConfig) -> list[ValGarment]:
     out = []
     for arrays in split_samples(cfg, "val")[: cfg.val_garments]:
         base = cfg.bases[0] if BASE_KEYS[cfg.bases[0]] in arrays else "lowpass"
-        example = chart_example(arrays, arrays["material"], base, cfg.pitch, target=cfg.target)
+        example = chart_example(
+            arrays, arrays["material"], base, cfg.pitch, target=cfg.target, sigma_cm=cfg.target_sigma_cm
+        )
         out.append(ValGarment(arrays["id"], arrays["material"], base, arrays, example))
     return out
 
@@ -262,6 +265,7 @@ def model_description(cfg: TrainConfig, net_cfg: DenoiserConfig, scale: np.ndarr
         "kind": "garment-refiner",
         "objective": cfg.objective,
         "target": cfg.target,
+        "target_sigma_cm": cfg.target_sigma_cm,
         "network": net_cfg.to_json(),
         "condition_channels": list(CONDITION_CHANNELS),
         "pitch_cm": cfg.pitch,
