@@ -5,7 +5,8 @@
 
 Derived arrays are remade here (this needs trimesh/scipy), so the files read with numpy
 alone (``core.training_tensors.load_split``) on a machine that has neither, e.g. the GPU
-machine that trains. Default output: DIR/tensors/, with a copy of the dataset's manifest (its generation config).
+machine that trains. Default output: DIR/tensors/, with a copy of the dataset's manifest (its
+generation config).
 """
 
 from __future__ import annotations

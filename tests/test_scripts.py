@@ -82,3 +82,18 @@ def test_run_example_drapes_refines_and_renders_before_and_after(tmp_path, tiny_
     assert px[:, :64, :3].std() > 0.02 and px[:, 64:, :3].std() > 0.02  # neither half is blank
     bpy.data.images.remove(img)
     assert (tmp_path / f"{name}.blend").stat().st_size > 10_000
+
+
+def test_bundle_model_copies_exports_and_writes_a_card(tmp_path, tiny_model):
+    done = run(
+        "scripts/bundle_model.py", "--run", str(tiny_model.parent), "--out", str(tmp_path), "--note", "N"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("refiner.json", "refiner.safetensors", "refiner.onnx", "refiner.md"):
+        assert (tmp_path / name).is_file(), name
+    text = (tmp_path / "refiner.md").read_text()
+    assert "training garments" in text and "ONNX vs torch max difference" in text and "\nN\n" in text
+    from core.refiner.refine import Refiner
+
+    refiner = Refiner(tmp_path / "refiner.json", runtime="onnx")
+    assert refiner.runtime.name == "onnxruntime" and refiner.desc["record"]["steps_done"] == 8
