@@ -8,6 +8,7 @@ import numpy as np
 import triangle
 
 from .curves import segments_for
+from .edges import mesh_edges
 from .errors import PatternError
 from .garment_mesh import GarmentMesh
 from .pattern import Pattern
@@ -175,10 +176,7 @@ def stitch_pairs(pattern: Pattern, mesh: GarmentMesh, tol_share: float = 0.5) ->
     than ``tol_share`` of the local edge spacing, in the orientation that puts pairs closer
     in 3D (as :func:`build_box_mesh` pairs them)."""
     pairs = []
-    edges = np.sort(
-        np.concatenate([mesh.faces[:, [0, 1]], mesh.faces[:, [1, 2]], mesh.faces[:, [2, 0]]]), axis=1
-    )
-    uniq, counts = np.unique(edges, axis=0, return_counts=True)
+    uniq, counts = mesh_edges(mesh.faces, return_counts=True)
     boundary = np.zeros(mesh.n_vertices, bool)
     boundary[uniq[counts == 1].ravel()] = True  # only panel outlines can lie on a pattern edge
     for s in pattern.stitches:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import DisjointSet
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import MeshError
@@ -64,8 +63,7 @@ class Charts:
         """Per-point values averaged within each group (seams share offsets)."""
         values = np.asarray(values, np.float64)
         flat = values.reshape(len(values), -1)
-        sums = np.zeros((self.n_groups, flat.shape[1]))
-        np.add.at(sums, self.group, flat)
+        sums = group_sums(self.group, flat, self.n_groups)
         counts = np.bincount(self.group, minlength=self.n_groups)[:, None]
         return (sums / counts)[self.group].reshape(values.shape)
 
@@ -87,21 +85,30 @@ class Charts:
         return (sums / counts).reshape((n_vertices, *values.shape[1:]))
 
 
+def group_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """(n, C) sums of the rows of (N, C) ``values`` by ``index`` (np.add.at, ~10x faster)."""
+    return np.stack([np.bincount(index, values[:, c], minlength=n) for c in range(values.shape[1])], axis=1)
+
+
 def _groups(n_points: int, vertex: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Union-find over 'same mesh vertex' and the stitched vertex pairs -> group ids."""
-    ds = DisjointSet(range(n_points))
-    first: dict[int, int] = {}
-    for p, v in enumerate(vertex.tolist()):
-        if v in first:
-            ds.merge(first[v], p)
-        else:
-            first[v] = p
-    by_vertex = {v: p for v, p in first.items()}
-    for a, b in np.asarray(pairs, np.int64).reshape(-1, 2).tolist():
-        ds.merge(by_vertex[a], by_vertex[b])
-    roots = np.array([ds[p] for p in range(n_points)])
-    _, group = np.unique(roots, return_inverse=True)
-    return group.astype(np.int64)
+    """Connected components of 'same mesh vertex' and the stitched vertex pairs -> group ids
+    (numbered by their first point)."""
+    vertex = np.asarray(vertex, np.int64)
+    uniq, first_point = np.unique(vertex, return_index=True)
+    first_of = np.full(int(vertex.max()) + 1 if len(vertex) else 0, -1, np.int64)
+    first_of[uniq] = first_point  # the first point of every mesh vertex
+    links = [np.stack([np.arange(n_points), first_of[vertex]], axis=1)]
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    if len(pairs):
+        links.append(first_of[pairs])
+    e = np.concatenate(links)
+    graph = sp.coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n_points, n_points))
+    _, labels = connected_components(graph, directed=False)
+    # renumber by first appearance so that ids follow the points' order
+    _, first = np.unique(labels, return_index=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[labels]
 
 
 def charts_from_panels(

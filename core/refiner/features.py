@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .charts import Charts
+from ..edges import mesh_edges
+from .charts import Charts, group_sums
 from .raster import Rasterizer
 
 MATERIALS = ("soft", "mid", "stiff")
@@ -62,11 +63,9 @@ def _face_maps(points: np.ndarray, charts: Charts) -> tuple[np.ndarray, np.ndarr
 def _to_points(charts: Charts, face_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Area-weighted mean of face values over each point's faces, then over its group."""
     flat = face_values.reshape(len(face_values), -1) * weights[:, None]
-    sums = np.zeros((charts.n_points, flat.shape[1]))
-    wsum = np.zeros(charts.n_points)
-    for k in range(3):
-        np.add.at(sums, charts.faces[:, k], flat)
-        np.add.at(wsum, charts.faces[:, k], weights)
+    corners = charts.faces.T.ravel()  # every face once per corner
+    sums = group_sums(corners, np.tile(flat, (3, 1)), charts.n_points)
+    wsum = np.bincount(corners, np.tile(weights, 3), minlength=charts.n_points)
     out = sums / np.maximum(wsum, 1e-12)[:, None]
     return charts.average_over_groups(out).reshape((charts.n_points, *face_values.shape[1:]))
 
@@ -107,19 +106,14 @@ def mean_curvature(vertices: np.ndarray, charts: Charts, frames: np.ndarray) -> 
     groups: twice the mean neighbour offset along the normal over the mean squared edge."""
     points = np.asarray(vertices, np.float64)[charts.vertex]
     g = charts.group
-    e = np.concatenate([charts.faces[:, [0, 1]], charts.faces[:, [1, 2]], charts.faces[:, [2, 0]]])
-    e = np.unique(np.sort(g[e], axis=1), axis=0)  # edges between groups: seams are joined
+    e = mesh_edges(g[charts.faces])  # edges between groups: seams are joined
     e = e[e[:, 0] != e[:, 1]]
     n_g = charts.n_groups
-    pos = np.zeros((n_g, 3))
-    np.add.at(pos, g, points)
-    pos /= np.bincount(g, minlength=n_g)[:, None]
-    nsum, cnt, l2 = np.zeros((n_g, 3)), np.zeros(n_g), np.zeros(n_g)
-    for a, b in ((e[:, 0], e[:, 1]), (e[:, 1], e[:, 0])):
-        np.add.at(nsum, a, pos[b])
-        np.add.at(cnt, a, 1)
-        np.add.at(l2, a, ((pos[b] - pos[a]) ** 2).sum(axis=1))
-    cnt = np.maximum(cnt, 1)
+    pos = group_sums(g, points, n_g) / np.bincount(g, minlength=n_g)[:, None]
+    a, b = np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
+    nsum = group_sums(a, pos[b], n_g)
+    cnt = np.maximum(np.bincount(a, minlength=n_g).astype(np.float64), 1)
+    l2 = np.bincount(a, ((pos[b] - pos[a]) ** 2).sum(axis=1), minlength=n_g)
     lap = nsum / cnt[:, None] - pos
     # a neighbour at distance d lies d^2 (k1 cos^2 + k2 sin^2) / 2 off the tangent plane;
     # over directions that averages to mean(d^2) H / 2, with H = (k1 + k2) / 2
