@@ -53,6 +53,9 @@ def render_pair(obj, mannequin, out_png: Path, args, render) -> Path:
     import numpy as np
 
     key = obj.data.shape_keys.key_blocks["Wrinkles"]
+    for other in bpy.data.objects:  # the box mesh, the pattern outlines, the unrefined drape
+        if other not in (obj, mannequin):
+            other.hide_render = True
     render.setup_closeup(obj, [mannequin], resolution=args.resolution, samples=args.samples)
     tiles = []
     for value in (0.0, args.strength):

@@ -80,6 +80,7 @@ def test_run_example_drapes_refines_and_renders_before_and_after(tmp_path, tiny_
     px = np.array(img.pixels[:]).reshape(64, 128, 4)
     assert tuple(img.size) == (128, 64)
     assert px[:, :64, :3].std() > 0.02 and px[:, 64:, :3].std() > 0.02  # neither half is blank
+    assert np.abs(px[:, :64, :3] - px[:, 64:, :3]).mean() > 1e-3  # the Wrinkles key changed the render
     bpy.data.images.remove(img)
     assert (tmp_path / f"{name}.blend").stat().st_size > 10_000
 
