@@ -80,7 +80,10 @@ def cuda_may_work() -> bool:
     import importlib.util
     import shutil
 
-    if importlib.util.find_spec("torch") is None:
+    try:
+        if importlib.util.find_spec("torch") is None:
+            return False
+    except (ImportError, ValueError):  # a broken or blocked torch
         return False
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
