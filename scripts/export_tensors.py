@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Export a drape dataset as training tensors: one numpy-only ``<split>.npz`` per split.
 
-    python scripts/export_tensors.py --data data/drapes_v2 [--out DIR] [--splits train,val,test]
+    python scripts/export_tensors.py --data data/drapes_v2 [--out DIR] [--splits train,val,test] [--compact]
 
 Derived arrays are remade here (this needs trimesh/scipy), so the files read with numpy
 alone (``core.training_tensors.load_split``) on a machine that has neither, e.g. the GPU
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True, help="dataset folder with manifest.json")
     ap.add_argument("--out", default=None, help="output folder (default DATA/tensors)")
     ap.add_argument("--splits", default=",".join(SPLITS))
+    ap.add_argument("--compact", action="store_true", help="only what training reads, bases as fp16 deltas")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not (data / "manifest.json").is_file():
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for r in manifest["samples"] if r["status"] == "ok" and r["split"] == split]
         samples = [(read_meta(data, r["id"]), load_arrays(data, r["id"])) for r in rows]
         path = out / f"{split}.npz"
-        np.savez_compressed(path, **pack_split(samples))
+        np.savez_compressed(path, **pack_split(samples, compact=args.compact))
         print(f"wrote {path}: {len(samples)} samples, {path.stat().st_size / 2**20:.1f} MiB")
     # the generation settings travel with the tensors (training records the box edge from them)
     (out / "manifest.json").write_text(json.dumps({**manifest, "source": str(data)}, indent=1))

@@ -73,3 +73,22 @@ def test_export_refuses_a_folder_that_is_no_dataset(tmp_path):
         timeout=60,
     )
     assert done.returncode == 1 and "no manifest.json" in done.stderr
+
+
+def test_compact_split_keeps_what_training_reads_at_half_the_size(v1, tmp_path):
+    from core.dataset import read_meta
+    from core.training_tensors import TRAINING_KEYS, pack_split
+
+    manifest = json.loads((v1 / "manifest.json").read_text())
+    rows = [r for r in manifest["samples"] if r["status"] == "ok"][:3]
+    samples = [(read_meta(v1, r["id"]), load_arrays(v1, r["id"])) for r in rows]
+    full, compact = tmp_path / "full.npz", tmp_path / "compact.npz"
+    np.savez_compressed(full, **pack_split(samples))
+    np.savez_compressed(compact, **pack_split(samples, compact=True))
+    assert compact.stat().st_size < 0.65 * full.stat().st_size
+    for (_, ref), got in zip(samples, load_split(compact), strict=True):
+        for key in TRAINING_KEYS:
+            np.testing.assert_array_equal(got[key], ref[key], err_msg=key)
+        assert got["coarse_at_fine"].dtype == np.float32
+        np.testing.assert_allclose(got["coarse_at_fine"], ref["coarse_at_fine"], atol=5e-3)
+        assert "lowpass_fine" not in got and "coarse_faces" not in got
