@@ -32,7 +32,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--exclude_family", default=None, help="leave this family out (comma list)")
     ap.add_argument("--diffusion_steps", type=int, default=None, help="the sampler's default K")
     ap.add_argument("--objective", choices=("diffusion", "regression"), default=None)
-    ap.add_argument("--target", choices=("highpass", "detail", "residual"), default=None, help="what is learned")
+    ap.add_argument("--target", choices=("highpass", "detail", "residual"), default=None)
     ap.add_argument("--steps", type=int, default=None, help="training steps")
     ap.add_argument("--max_garments", type=int, default=None)
     ap.add_argument("--device", default=None, choices=("auto", "cpu", "cuda"))
@@ -46,7 +46,8 @@ def config_from_args(args: argparse.Namespace):
     from core.refiner.training import TrainConfig
 
     raw = yaml.safe_load(Path(args.config).read_text()) or {}
-    for key in ("data", "out", "sample_idx", "diffusion_steps", "objective", "target", "steps", "max_garments"):
+    keys = ("data", "out", "sample_idx", "diffusion_steps", "objective", "target", "steps", "max_garments")
+    for key in keys:
         if getattr(args, key) is not None:
             raw[key] = getattr(args, key)
     for key in ("device", "threads", "seed"):
