@@ -67,24 +67,20 @@ def test_zip_holds_the_extension_and_nothing_else(built_zip):
         assert not any(n.startswith(excluded) for n in names), excluded
 
 
-def test_zip_installs_enables_runs_and_unregisters(built_zip, tmp_path):
+def run_in_fresh_bpy(script: str, tmp_path: Path, *args: str) -> dict:
+    """``script`` in a new Python with the bpy module and its own user resources: the JSON it
+    printed after ``RESULT ``."""
     env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            INSTALL_SCRIPT,
-            str(built_zip),
-            str(DATA / "gc_flare_skirt_specification.json"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=300
     )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
     assert done.returncode == 0 and lines, done.stdout + done.stderr
-    out = json.loads(lines[-1][len("RESULT ") :])
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def test_zip_installs_enables_runs_and_unregisters(built_zip, tmp_path):
+    out = run_in_fresh_bpy(INSTALL_SCRIPT, tmp_path, str(built_zip), str(SKIRT))
     assert out["install"] == ["FINISHED"]
     assert out["enabled"] and out["loaded"] and out["scene_prop"]
     assert out["vertices"] > 100 and out["stitches"] > 0
@@ -127,17 +123,7 @@ print("RESULT " + json.dumps(out))
 
 
 def test_the_installed_zip_refines_with_onnxruntime_when_torch_is_missing(built_zip, tiny_model, tmp_path):
-    env = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "user"))
-    done = subprocess.run(
-        [sys.executable, "-c", REFINE_SCRIPT, str(built_zip), str(SKIRT), str(tiny_model)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stdout + done.stderr
-    out = json.loads(lines[-1][len("RESULT ") :])
+    out = run_in_fresh_bpy(REFINE_SCRIPT, tmp_path, str(built_zip), str(SKIRT), str(tiny_model))
     assert out["refine"] == ["FINISHED"] and out["keys"] == ["Basis", "Wrinkles"]
     assert out["runtimes"] == ["onnxruntime"] and not out["torch_loaded"]
     assert out["max_offset"] > 1e-4
