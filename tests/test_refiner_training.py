@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -126,3 +127,43 @@ def test_train_all_makes_every_learned_model_and_the_noise_baseline(v1_sample_fo
         desc, _ = load_model(tmp_path / name / "refiner.json")
         assert (tmp_path / name / "refiner.onnx").name in desc["sha256"]
     assert json.loads((tmp_path / "noise" / "noise.json").read_text())["power"]
+
+
+def test_learning_rate_warms_up_then_falls_to_its_floor():
+    from core.refiner.training import learning_rate
+
+    cfg = TrainConfig(lr=1e-3, warmup=10, steps=110, lr_min_share=0.1)
+    lrs = [learning_rate(cfg, s) for s in range(110)]
+    assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in itertools.pairwise(lrs[9:]))
+    assert lrs[-1] == pytest.approx(1e-4, rel=0.01) and lrs[60] == pytest.approx(5.5e-4, rel=0.01)
+    assert learning_rate(TrainConfig(lr=1e-3, warmup=10, lr_schedule="constant"), 500) == 1e-3
+    with pytest.raises(ValueError, match="lr_schedule"):
+        learning_rate(TrainConfig(lr_schedule="step"), 0)
+
+
+def test_ema_starts_at_the_model_and_then_lags_it():
+    from core.refiner.training import update_ema
+
+    model, ema = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    update_ema(ema, model, 0.999, 0)  # d = 0.1: nearly a copy
+    assert torch.allclose(ema.weight, model.weight, atol=0.2 * ema.weight.abs().max().item() + 1e-6)
+    before = ema.weight.clone()
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    update_ema(ema, model, 0.9, 1000)  # d = 0.9
+    assert torch.allclose(ema.weight, before + 0.1 * (model.weight - before), atol=1e-6)
+
+
+def test_the_saved_model_is_the_average_and_resume_reads_the_raw_weights(v1_sample_folder, tmp_path):
+    from safetensors.numpy import load_file
+
+    out = tmp_path / "ema"
+    path = train(_cfg(v1_sample_folder, out, steps=12, ema_decay=0.9), log=lambda s: None)
+    _, averaged = load_model(path)
+    raw = load_file(str(out / "train_state.safetensors"))
+    assert set(raw) == set(averaged)
+    assert any(not np.allclose(raw[k], averaged[k]) for k in raw)
+    train(_cfg(v1_sample_folder, out, steps=14, ema_decay=0.9), resume=True, log=lambda s: None)
+    history = json.loads((out / "history.json").read_text())["train"]
+    assert [h["step"] for h in history] == list(range(1, 15)) and "lr" in history[-1]

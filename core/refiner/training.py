@@ -5,13 +5,17 @@ launched by torchrun.
 
 Files in ``out``: ``refiner.safetensors`` + ``refiner.json`` (the model, as
 :mod:`.modelfile` writes it: network config, residual scale, sampler plans, training
-record), ``optimizer.pt`` (the optimizer's state, read back with ``weights_only=True``) and
-``history.json`` (losses and validation rows).
+record; the weights are the exponential moving average of the trained ones when
+``ema_decay`` > 0, as diffusion models are usually sampled), ``train_state.safetensors`` (the
+raw weights, for resuming), ``optimizer.pt`` (the optimizer's state, read back with
+``weights_only=True``) and ``history.json`` (losses and validation rows).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.numpy import load_file, save_file
 
 from ..dataset import load_arrays
 from ..detail import surface_detail
@@ -57,6 +62,9 @@ class TrainConfig:
     steps: int = 4000
     lr: float = 3e-4
     warmup: int = 100
+    lr_schedule: str = "cosine"  # or "constant" after the warm-up
+    lr_min_share: float = 0.1  # the cosine's floor as a share of ``lr``
+    ema_decay: float = 0.999  # 0: save the raw weights
     objective: str = "diffusion"  # or "regression" (the one-step baseline)
     target: str = "highpass"  # high-pass of fine - base ("detail", "residual": core/refiner/training_data.py)
     target_sigma_cm: float = 4.0  # the high-pass's scale
@@ -225,6 +233,28 @@ def detail_of(vertices: np.ndarray, arrays: dict) -> dict:
     return surface_detail(wv, wf)["detail"]
 
 
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up, then constant or cosine down to ``lr_min_share`` of ``lr`` at the last step."""
+    warm = min(1.0, (step + 1) / max(cfg.warmup, 1))
+    if cfg.lr_schedule == "constant":
+        return cfg.lr * warm
+    if cfg.lr_schedule != "cosine":
+        raise ValueError(f"lr_schedule {cfg.lr_schedule!r}: use cosine or constant")
+    done = min(1.0, max(0.0, (step - cfg.warmup) / max(cfg.steps - cfg.warmup, 1)))
+    floor = cfg.lr_min_share
+    return cfg.lr * warm * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * done)))
+
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float, step: int) -> None:
+    """ema <- d ema + (1 - d) model, with d warmed up as min(decay, (1 + step) / (10 + step))."""
+    d = min(decay, (1 + step) / (10 + step))
+    for e, p in zip(ema.parameters(), model.parameters(), strict=True):
+        e.lerp_(p.detach(), 1 - d)
+    for e, b in zip(ema.buffers(), model.buffers(), strict=True):
+        e.copy_(b)
+
+
 def _batch(examples, cfg, rng, device):
     cond, target, mask = random_patches(examples, cfg.batch, cfg.patch, rng)
     drop = rng.random(cfg.batch) < cfg.strain_dropout
@@ -308,9 +338,14 @@ def train(cfg: TrainConfig, resume: bool = False, log: Callable[[str], None] = p
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
     start, history = 0, {"train": [], "val": []}
     json_path = out / "refiner.json"
+    ema = copy.deepcopy(model).requires_grad_(False) if cfg.ema_decay > 0 else None
     if resume and json_path.is_file():
         desc, tensors = load_model(json_path)
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+        state = out / "train_state.safetensors"
+        raw = load_file(str(state)) if state.is_file() else tensors
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in raw.items()})
+        if ema is not None:
+            ema.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
         opt.load_state_dict(torch.load(out / "optimizer.pt", weights_only=True, map_location=device))
         history = json.loads((out / "history.json").read_text())
         start = desc["record"]["steps_done"]
@@ -339,14 +374,18 @@ def train(cfg: TrainConfig, resume: bool = False, log: Callable[[str], None] = p
             "device": device,
             "last_val": history["val"][-1] if history["val"] else None,
         }
-        tensors = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
-        save_model(out / "refiner", tensors, model_description(cfg, net_cfg, scale, record))
+
+        def arrays(m):
+            return {k: v.detach().cpu().numpy() for k, v in m.state_dict().items()}
+
+        save_model(out / "refiner", arrays(ema or model), model_description(cfg, net_cfg, scale, record))
+        save_file(arrays(model), str(out / "train_state.safetensors"))
         torch.save(opt.state_dict(), out / "optimizer.pt")
         (out / "history.json").write_text(json.dumps(history) + "\n")
 
     for step in range(start, cfg.steps):
         model.train()
-        lr = cfg.lr * min(1.0, (step + 1) / max(cfg.warmup, 1))
+        lr = learning_rate(cfg, step)
         for g in opt.param_groups:
             g["lr"] = lr
         cond, x0, mask = _batch(examples, cfg, rng, device)
@@ -355,13 +394,15 @@ def train(cfg: TrainConfig, resume: bool = False, log: Callable[[str], None] = p
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        history["train"].append({"step": step + 1, "loss": total.item(), **parts})
+        if ema is not None:
+            update_ema(ema, model, cfg.ema_decay, step)
+        history["train"].append({"step": step + 1, "loss": total.item(), "lr": lr, **parts})
         if progress:
             progress(step + 1 - start, cfg.steps - start, loss=total.item())
         last = step + 1 == cfg.steps
         if (step + 1) % cfg.val_every == 0 or last:
             if val and not rank:
-                history["val"].append({"step": step + 1, **validate(model, val, cfg, scale, device)})
+                history["val"].append({"step": step + 1, **validate(ema or model, val, cfg, scale, device)})
                 log(f"step {step + 1}: {json.dumps(history['val'][-1])}")
             save(step + 1)
     if distributed:
