@@ -166,20 +166,25 @@ def main(argv: list[str] | None = None) -> int:
         "--methods", default="base,strain_wrinkles,noise,regression,point_mlp,refiner_5,refiner_10"
     )
     ap.add_argument("--out", default=str(ROOT / "docs" / "results.json"))
+    ap.add_argument("--refiner-run", default=None, help="the refiner's run folder (default: <runs>/refiner)")
+    ap.add_argument("--family", default=None, help="only garments of this family")
     args = ap.parse_args(argv)
     data, runs = Path(args.data), Path(args.runs)
     manifest = json.loads((data / "manifest.json").read_text())
     box_edge = manifest["config"]["fine_edge_cm"]
-    rows_in = [r for r in manifest["samples"] if r["status"] == "ok" and r["split"] == args.split][
-        : args.max_garments
-    ]
+    rows_in = [
+        r
+        for r in manifest["samples"]
+        if r["status"] == "ok" and r["split"] == args.split and args.family in (None, r["family"])
+    ][: args.max_garments]
     methods = args.methods.split(",")
     models: dict = {}
     if "noise" in methods:
         models["noise"] = SpectrumNoise.from_json(json.loads((runs / "noise" / "noise.json").read_text()))
     for key in ("refiner", "regression"):
         if any(m.startswith(key) for m in methods):
-            models[key] = Refiner(runs / key / "refiner.json")
+            run = Path(args.refiner_run) if key == "refiner" and args.refiner_run else runs / key
+            models[key] = Refiner(run / "refiner.json")
     rows = []
     for r in rows_in:
         a = load_arrays(data, r["id"])

@@ -34,6 +34,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--objective", choices=("diffusion", "regression"), default=None)
     ap.add_argument("--target", choices=("highpass", "detail", "residual"), default=None)
     ap.add_argument("--steps", type=int, default=None, help="training steps")
+    ap.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    ap.add_argument("--val_every", type=int, default=None, help="validate every N steps")
+    ap.add_argument("--ema_decay", type=float, default=None, help="0: save the raw weights")
     ap.add_argument("--max_garments", type=int, default=None)
     ap.add_argument("--device", default=None, choices=("auto", "cpu", "cuda"))
     ap.add_argument("--threads", type=int, default=None)
@@ -50,7 +53,7 @@ def config_from_args(args: argparse.Namespace):
     for key in keys:
         if getattr(args, key) is not None:
             raw[key] = getattr(args, key)
-    for key in ("device", "threads", "seed"):
+    for key in ("device", "threads", "seed", "lr", "ema_decay", "val_every"):
         if getattr(args, key) is not None:
             raw[key] = getattr(args, key)
     if args.material:
