@@ -115,6 +115,59 @@ def point_mlp_offsets(model_path: Path, base, charts, material: str, seed: int) 
     return out * np.minimum(1.0, offset_cap(base) / np.maximum(length, 1e-12))
 
 
+def garment_rows(
+    garment: dict, base_kind: str, base, charts, fine, faces, pairs, methods, seeds, models, runs: Path
+) -> list[dict]:
+    """Every method and seed on one garment and base kind, measured against its fine drape."""
+    rows = []
+    feats, frames = point_features(base, charts)
+    rast = build_rasterizer(charts, PITCH)
+    cond = condition_images(rast, feats, garment["material"])
+    true_images = rast.rasterize(local_residual(fine, base, charts, frames))
+    for method in methods:
+        for seed in seeds:
+            t0 = time.perf_counter()
+            if method == "point_mlp":
+                offsets = point_mlp_offsets(
+                    runs / "point_mlp" / "point_mlp.json", base, charts, garment["material"], seed
+                )
+                images = rast.rasterize(local_residual(base + offsets, base, charts, frames))
+            else:
+                images = method_images(method, cond, rast, garment["material"], seed, models)
+                offsets = world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
+            seconds = time.perf_counter() - t0
+            ev = evaluate(base + offsets, fine, faces, base=base, seam_pairs=pairs)
+            ev["fold_direction"] = {
+                "refined": fold_direction(images, cond, rast.masks),
+                "reference": fold_direction(true_images, cond, rast.masks),
+            }
+            rows.append(
+                {**garment, "base": base_kind, "method": method, "seed": seed, "seconds": seconds, **ev}
+            )
+            d2, f2 = ev["detail"]["refined"]["detail"]["2"], ev["detail"]["reference"]["detail"]["2"]
+            print(
+                f"{garment['id']} {base_kind:10s} {method:16s} seed {seed}: r2 {d2:.3f} (fine {f2:.3f})",
+                flush=True,
+            )
+    return rows
+
+
+def garmentcode_rows(folder: Path, methods, seeds, models, runs: Path) -> list[dict]:
+    """GarmentCode's simulated pencil dress (another simulator), refined from its own low-pass
+    version (Taubin, 20 rounds, as the dataset's low-pass base): charts from its UV islands,
+    no rest shape (strain unknown), material mid."""
+    from core.drape_metrics import taubin_smooth
+    from core.meshio import read_obj_corners
+
+    obj = read_obj_corners(folder / "dress_pencil_sim.obj")
+    fine = np.asarray(obj.vertices, np.float64)
+    lowpass = taubin_smooth(fine, obj.faces, 20)
+    base_in = RefineInput(lowpass, obj.faces, uv=obj.uv, uv_faces=obj.uv_faces, source="dress_pencil_sim.obj")
+    v, f, charts, _, _ = prepare_base(base_in, target_edge=1e6)
+    garment = {"id": "garmentcode_dress_pencil", "family": "garmentcode", "material": "mid"}
+    return garment_rows(garment, "pencil_lowpass", v, charts, fine, f, None, methods, seeds, models, runs)
+
+
 def _row_values(r: dict) -> dict[str, float]:
     d, ref = r["detail"]["refined"], r["detail"]["reference"]
     out = {f"ratio_{k}": d["detail"][k] / ref["detail"][k] for k in ("0.5", "1", "2", "4")}
@@ -127,8 +180,8 @@ def _row_values(r: dict) -> dict[str, float]:
         place_band=r["placement"]["band_2_4cm"],
         fold=r["fold_direction"]["refined"],
         fold_fine=r["fold_direction"]["reference"],
-        gap=r["seam_gap_cm"]["refined"],
-        gap_base=r["seam_gap_cm"]["base"],
+        gap=r.get("seam_gap_cm", {}).get("refined", float("nan")),
+        gap_base=r.get("seam_gap_cm", {}).get("base", float("nan")),
     )
     return out
 
@@ -167,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", default=str(ROOT / "docs" / "results.json"))
     ap.add_argument("--refiner-run", default=None, help="the refiner's run folder (default: <runs>/refiner)")
+    ap.add_argument(
+        "--garmentcode",
+        default=None,
+        help="also GarmentCode's pencil dress folder (../shared/garmentcode/dress_pencil)",
+    )
     ap.add_argument("--family", default=None, help="only garments of this family")
     args = ap.parse_args(argv)
     data, runs = Path(args.data), Path(args.runs)
@@ -185,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         if any(m.startswith(key) for m in methods):
             run = Path(args.refiner_run) if key == "refiner" and args.refiner_run else runs / key
             models[key] = Refiner(run / "refiner.json")
+    seeds = [int(x) for x in args.seeds.split(",")]
     rows = []
     for r in rows_in:
         a = load_arrays(data, r["id"])
@@ -193,46 +252,13 @@ def main(argv: list[str] | None = None) -> int:
         pairs = GarmentMesh(
             fine, a["fine_faces"], a["fine_panel"], a["fine_uv"], list(pattern.panels), a["fine_seam_pairs"]
         ).seam_pairs
+        garment = {"id": r["id"], "family": r["family"], "material": r["material"]}
         for base_kind, (base, charts) in bases_of(a, pattern, box_edge).items():
-            feats, frames = point_features(base, charts)
-            rast = build_rasterizer(charts, PITCH)
-            cond = condition_images(rast, feats, r["material"])
-            true_images = rast.rasterize(local_residual(fine, base, charts, frames))
-            for method in methods:
-                for seed in [int(s) for s in args.seeds.split(",")]:
-                    t0 = time.perf_counter()
-                    if method == "point_mlp":
-                        offsets = point_mlp_offsets(
-                            runs / "point_mlp" / "point_mlp.json", base, charts, r["material"], seed
-                        )
-                        images = rast.rasterize(local_residual(base + offsets, base, charts, frames))
-                    else:
-                        images = method_images(method, cond, rast, r["material"], seed, models)
-                        offsets = world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
-                    seconds = time.perf_counter() - t0
-                    refined = base + offsets
-                    ev = evaluate(refined, fine, a["fine_faces"], base=base, seam_pairs=pairs)
-                    ev["fold_direction"] = {
-                        "refined": fold_direction(images, cond, rast.masks),
-                        "reference": fold_direction(true_images, cond, rast.masks),
-                    }
-                    rows.append(
-                        {
-                            "id": r["id"],
-                            "family": r["family"],
-                            "material": r["material"],
-                            "base": base_kind,
-                            "method": method,
-                            "seed": seed,
-                            "seconds": seconds,
-                            **ev,
-                        }
-                    )
-                    d2, f2 = ev["detail"]["refined"]["detail"]["2"], ev["detail"]["reference"]["detail"]["2"]
-                    print(
-                        f"{r['id']} {base_kind:10s} {method:16s} seed {seed}: r2 {d2:.3f} (fine {f2:.3f})",
-                        flush=True,
-                    )
+            rows += garment_rows(
+                garment, base_kind, base, charts, fine, a["fine_faces"], pairs, methods, seeds, models, runs
+            )
+    if args.garmentcode:
+        rows += garmentcode_rows(Path(args.garmentcode), methods, seeds, models, runs)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
