@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                     "base_ratio": {r: base_detail[r] / fine[r] for r in RADII},
                     "placement": cos,
                     "mean_offset_cm": float(np.linalg.norm(added, axis=1).mean()),
+                    "target_offset_cm": float(np.linalg.norm(true, axis=1).mean()),
                 }
                 rows.append(row)
                 print(
@@ -81,17 +82,23 @@ def main(argv: list[str] | None = None) -> int:
                     + " ".join(f"{row['ratio'][r]:.2f}" for r in RADII)
                     + "  (base "
                     + " ".join(f"{row['base_ratio'][r]:.2f}" for r in RADII)
-                    + f")  place {cos:.3f}",
+                    + f")  place {cos:.3f}  offset {row['mean_offset_cm']:.3f}"
+                    + f" / {row['target_offset_cm']:.3f} cm",
                     flush=True,
                 )
-    print("\n| base | run | detail / fine at 0.5, 1, 2, 4 cm | base's | placement |\n|---|---|---|---|---|")
+    print(
+        "\n| base | run | detail / fine at 0.5, 1, 2, 4 cm | base's | placement | offset / target's cm |"
+        "\n|---|---|---|---|---|---|"
+    )
     for base_kind in args.bases.split(","):
         for name in models:
             sel = [r for r in rows if r["base"] == base_kind and r["run"] == name]
             ratio = " / ".join(f"{np.mean([s['ratio'][r] for s in sel]):.2f}" for r in RADII)
             base_r = " / ".join(f"{np.mean([s['base_ratio'][r] for s in sel]):.2f}" for r in RADII)
             place = np.mean([s["placement"] for s in sel])
-            print(f"| {base_kind} | {name} | {ratio} | {base_r} | {place:.3f} |")
+            added = np.mean([s["mean_offset_cm"] for s in sel])
+            wanted = np.mean([s["target_offset_cm"] for s in sel])
+            print(f"| {base_kind} | {name} | {ratio} | {base_r} | {place:.3f} | {added:.3f} / {wanted:.3f} |")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(

@@ -24,11 +24,23 @@ MAX_BYTES = 20 * 2**20
 ONNX_TOLERANCE = 1e-4
 
 
+def weights_kind(cfg: dict) -> str:
+    decay = cfg.get("ema_decay", 0)
+    return f"the moving average (decay {decay})" if decay else "as trained (no moving average)"
+
+
 def card(name: str, desc: dict, history: dict, files: dict[str, int], onnx_diff: float, note: str) -> str:
     rec, cfg = desc["record"], desc["train_config"]
     flags = " ".join(
         f"--{k} {v}"
-        for k, v in (("steps", cfg["steps"]), ("objective", cfg["objective"]), ("data", cfg["data"]))
+        for k, v in (
+            ("steps", cfg["steps"]),
+            ("objective", cfg["objective"]),
+            ("target", cfg.get("target")),
+            ("lr", cfg.get("lr")),
+            ("data", cfg["data"]),
+        )
+        if v is not None
     )
     val = history.get("val", [])
     rows = [
@@ -60,7 +72,8 @@ def card(name: str, desc: dict, history: dict, files: dict[str, int], onnx_diff:
   {rec.get("box_edge_cm")} cm).
 - **Command**: `python scripts/train.py --config configs/refiner.yaml {flags}` then
   `python scripts/bundle_model.py --run {cfg["out"]}`.
-- **Training**: {rec["steps_done"]} steps, batch {cfg["batch"]} patches of {cfg["patch"]} px, lr {cfg["lr"]},
+- **Training**: {rec["steps_done"]} steps, batch {cfg["batch"]} patches of {cfg["patch"]} px, lr {cfg["lr"]}
+  ({cfg.get("lr_schedule", "constant")}), weights {weights_kind(cfg)},
   {rec["seconds"] / 60:.0f} min on {rec["device"]}.
 - **Files**: {size}; loaded with safetensors (never unpickled), each checked against the sha256
   in `{name}.json`; ONNX vs torch max difference {onnx_diff:.1e} on random inputs.
