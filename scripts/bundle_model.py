@@ -69,7 +69,8 @@ def card(name: str, desc: dict, history: dict, files: dict[str, int], onnx_diff:
   steps by default (plans for {plans} stored), conditions: {conditions}.
 - **Data**: `{cfg["data"]}`: {rec["train_garments"]} training garments, {rec["examples"]} examples
   (bases: {", ".join(cfg["bases"])}); fine mesh edge {rec["target_edge_cm"]:.2f} cm (box edge
-  {rec.get("box_edge_cm")} cm).
+  {rec.get("box_edge_cm")} cm); the target's std over cloth pixels (t_u, t_v, n):
+  {" / ".join(f"{x:.4f}" for x in desc["residual_scale_cm"])} cm, 1 after normalisation.
 - **Command**: `python scripts/train.py --config configs/refiner.yaml {flags}` then
   `python scripts/bundle_model.py --run {cfg["out"]}`.
 - **Training**: {rec["steps_done"]} steps, batch {cfg["batch"]} patches of {cfg["patch"]} px, lr {cfg["lr"]}
