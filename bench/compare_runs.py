@@ -51,10 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         fine = detail_of(arrays["fine_vertices"], arrays)
         for base_kind in args.bases.split(","):
             base_detail = None
+            examples: dict = {}  # runs with the same target share their chart images
             for name, ref in models.items():
                 target = ref.desc.get("target", "highpass")
                 sigma = ref.desc.get("target_sigma_cm", 4.0)
-                ex = chart_example(arrays, arrays["material"], base_kind, 0.5, arrays["id"], target, sigma)
+                if (target, sigma) not in examples:
+                    examples[(target, sigma)] = chart_example(
+                        arrays, arrays["material"], base_kind, 0.5, arrays["id"], target, sigma
+                    )
+                ex = examples[(target, sigma)]
                 g = ValGarment(arrays["id"], arrays["material"], base_kind, arrays, ex)
                 base, refined = refine_example_vertices(
                     g, ref.runtime, ref.plan(None), ref.scale, 0.5, 0, True

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from paths import ROOT
+from paths import ROOT, run_script
 
 from core.boxmesh import build_box_mesh
 from core.dataset import SampleSpec, load_arrays, write_sample
@@ -29,11 +27,6 @@ def _loose():
 
 
 LOOSE_FINE = _loose()
-
-
-def run_script(*args: str) -> subprocess.CompletedProcess:
-    """A project script run the way a user runs it: a subprocess from the checkout."""
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

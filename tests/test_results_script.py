@@ -4,13 +4,11 @@ rows docs/results.md is made from."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tarfile
 
 import numpy as np
 import pytest
-from paths import ROOT
+from paths import ROOT, run_script
 
 GC = ROOT.parent / "shared" / "garmentcode" / "dress_pencil"
 PART = ROOT / "datasets" / "drapes_v2_parts" / "part-000-050.tar.xz"
@@ -33,25 +31,20 @@ def v2_test_folder(tmp_path_factory):
 def test_results_rows_for_both_bases_and_the_pencil_dress(v2_test_folder, tiny_model, tmp_path):
     runs = tmp_path / "runs"
     out = tmp_path / "results.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "results.py"),
-            "--data",
-            str(v2_test_folder),
-            "--runs",
-            str(runs),
-            "--refiner-run",
-            str(tiny_model.parent),
-            "--methods",
-            "base,strain_wrinkles,refiner_5",
-            "--garmentcode",
-            str(GC),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    run = run_script(
+        "scripts/results.py",
+        "--data",
+        str(v2_test_folder),
+        "--runs",
+        str(runs),
+        "--refiner-run",
+        str(tiny_model.parent),
+        "--methods",
+        "base,strain_wrinkles,refiner_5",
+        "--garmentcode",
+        str(GC),
+        "--out",
+        str(out),
         timeout=1200,
     )
     assert run.returncode == 0, run.stderr[-2000:]
