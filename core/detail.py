@@ -122,6 +122,24 @@ def sharp_crease_share(vertices: np.ndarray, faces: np.ndarray, threshold_deg: f
     return float(np.count_nonzero(angles > np.radians(threshold_deg)) / len(angles))
 
 
+def dihedral_angles(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Interior edges as (E, 2) face index pairs and their dihedral angles in degrees
+    (0: flat, 180: folded flat back)."""
+    mesh = trimesh.Trimesh(np.asarray(vertices, np.float64), np.asarray(faces, np.int64), process=False)
+    return mesh.face_adjacency, np.degrees(mesh.face_adjacency_angles)
+
+
+def seam_dihedrals(
+    vertices: np.ndarray, faces: np.ndarray, face_panel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dihedral angles (deg) across the seams of a welded garment (interior edges between
+    faces of different panels) and across all other interior edges."""
+    pairs, angles = dihedral_angles(vertices, faces)
+    panel = np.asarray(face_panel)
+    seam = panel[pairs[:, 0]] != panel[pairs[:, 1]]
+    return angles[seam], angles[~seam]
+
+
 def surface_detail(vertices: np.ndarray, faces: np.ndarray, seed: int = 0) -> dict:
     """The measures of one surface as stored in a sample's meta: ``detail`` at
     :data:`RADII_CM` (keys ``"0.5"``, ``"1"``, ...), ``ratio`` (r0.5 / r1) and

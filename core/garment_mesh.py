@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.cluster.hierarchy import DisjointSet
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 @dataclass
@@ -53,17 +55,26 @@ class GarmentMesh:
         return [np.array(sorted(s)) for s in ds.subsets() if len(s) > 1]
 
     def welded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Merge every seam group into one vertex at its centroid.
+        """Merge every seam group into one vertex at its centroid (:func:`weld_seams`)."""
+        return weld_seams(self.vertices, self.faces, self.seam_pairs)
 
-        Returns (vertices, faces, index) where ``index[v]`` is the welded vertex of input v.
-        """
-        index = np.arange(self.n_vertices)
-        for group in self.seam_groups():
-            index[group] = group[0]
-        keep, inverse = np.unique(index, return_inverse=True)
-        sums = np.zeros((len(keep), 3))
-        np.add.at(sums, inverse, self.vertices)
-        counts = np.bincount(inverse, minlength=len(keep))[:, None]
-        faces = inverse[self.faces]
-        ok = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
-        return sums / counts, faces[ok], inverse
+
+def weld_seams(
+    vertices: np.ndarray, faces: np.ndarray, seam_pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the vertex groups that ``seam_pairs`` join (connected components) into one vertex
+    at their centroid; faces that collapse are dropped.
+
+    Returns (vertices, faces, index) where ``index[v]`` is the welded vertex of input v, so
+    ``welded[index]`` gives the positions back in the input order.
+    """
+    v = np.asarray(vertices, np.float64).reshape(-1, 3)
+    pairs = np.asarray(seam_pairs, np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(v), len(v)))
+    _, inverse = connected_components(graph, directed=False)
+    counts = np.bincount(inverse)[:, None]
+    sums = np.zeros((len(counts), 3))
+    np.add.at(sums, inverse, v)
+    f = inverse[np.asarray(faces, np.int64)]
+    ok = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
+    return sums / counts, f[ok], inverse

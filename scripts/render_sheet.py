@@ -80,6 +80,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--samples", type=int, default=16, help="Cycles samples")
     ap.add_argument("--stage", default="fine", choices=("fine", "coarse", "coarse_sim", "both"))
     ap.add_argument("--closeup", action="store_true", help="grey cloth, raking light, garment framed alone")
+    ap.add_argument(
+        "--view-deg", type=float, default=25.0, help="close-up view from the front, degrees (90: the side)"
+    )
     ap.add_argument("--out", default=None, help="PNG path (default DIR/sheet_<stage>.png)")
     args = ap.parse_args(argv)
     if args.npz and not args.out:
@@ -113,7 +116,9 @@ def main(argv: list[str]) -> int:
                 poly.use_smooth = True
             mannequin = scene_io.link_object("Mannequin", me)
             if args.closeup:
-                render.setup_closeup(obj, [mannequin], resolution=args.size, samples=args.samples)
+                render.setup_closeup(
+                    obj, [mannequin], resolution=args.size, samples=args.samples, view_deg=args.view_deg
+                )
             else:
                 render.setup_preview([obj, mannequin], resolution=args.size, samples=args.samples)
             png = render.render_png(tmp / f"{label}_{k}.png")
