@@ -42,7 +42,6 @@ import bpy
 import numpy as np
 
 from core.frames import CM_PER_M, blender_to_pattern, pattern_to_blender
-from core.garment_mesh import weld_seams
 
 REFERENCE_EDGE_CM = 2.0
 """Mean mesh edge (cm) at which the :class:`ClothMaterial` numbers are used as they are."""
@@ -137,7 +136,6 @@ class DrapeResult:
     history: np.ndarray  # (frames_run,) mean vertex speed, cm per frame
     gravity_frame: int = 0  # first frame of the gravity ramp
     seam_gap: np.ndarray | None = None  # (frames_run,) max seam gap per frame, cm
-    rest_vertices: np.ndarray | None = None  # drape_welded: the welded rest shape, input order
 
 
 def mean_edge_length(vertices: np.ndarray, faces: np.ndarray) -> float:
@@ -209,7 +207,6 @@ def drape(
     sewing_bending: float = 1.0,
     self_collision_while_sewing: bool = True,
     settle: tuple[float, int] | None = None,
-    stop_when_sewn: float | None = None,
 ) -> DrapeResult:
     """Sew the box mesh's panels together around the body and let the garment settle.
 
@@ -368,8 +365,6 @@ def drape(
             gap = np.linalg.norm(cur[pairs[:, 0]] - cur[pairs[:, 1]], axis=1) if len(pairs) else np.zeros(1)
             gaps.append(float(gap.max()))
             prev = cur
-            if stop_when_sewn is not None and not gravity_frame and gaps[-1] <= stop_when_sewn:
-                break
             if not gravity_frame and (i >= sew_frames or np.percentile(gap, 95) < sew_tolerance):
                 gravity_frame = i + 1
                 fcurve.keyframe_points.insert(1 + gravity_frame, 0.0)
@@ -410,84 +405,4 @@ def drape(
         history=np.array(speed),
         gravity_frame=gravity_frame,
         seam_gap=np.array(gaps),
-    )
-
-
-def drape_welded(
-    vertices: np.ndarray,
-    faces: np.ndarray,
-    seam_pairs: np.ndarray,
-    body_vertices: np.ndarray,
-    body_faces: np.ndarray,
-    material: str | ClothMaterial = "mid",
-    frames: int = 120,
-    *,
-    rest_vertices: np.ndarray | None = None,
-    start_vertices: np.ndarray | None = None,
-    weld_gap: float = 1.0,
-    sew_frames: int = 40,
-    gravity_ramp: int = 10,
-    progress: Callable[[int, int], None] | None = None,
-    frame_hook: Callable[[int, np.ndarray], None] | None = None,
-    settle: tuple[float, int] | None = None,
-    **kw,
-) -> DrapeResult:
-    """Sew the panels, weld the seams, then drape the welded garment under gravity.
-
-    With the panels as separate meshes joined only by sewing springs nothing resists bending
-    *across* a seam: under gravity a seam becomes a free hinge and folds into a sharp ridge
-    (measured: a soft skirt's side seams at a median 163 deg dihedral in the coarse drape,
-    where GarmentCode's drapes have 6 deg). Here the sewing phase (gravity off, as in
-    :func:`drape`) runs until every seam pair is within ``weld_gap`` cm or for ``sew_frames``
-    frames; the seam groups are then merged (``core.garment_mesh.weld_seams``) and the welded
-    garment drapes with its sewn shape as the rest shape, so bending springs span the seams.
-    Blender keeps one rest position per vertex, so the rest cannot be the flat pattern once
-    the seams are welded: it is the sewn, gravity-free garment (edge lengths within a few
-    per cent of the pattern's, body-scale curvature, no folds).
-
-    rest_vertices (V, 3) cm, input order: skip the sewing phase and use this (welded) rest
-    shape, e.g. a coarser drape's rest carried through the pattern; start_vertices: where
-    the cloth starts (default: the wrapped or flat panels for the sewing phase, the rest
-    shape after it). Other keywords go to :func:`drape` for both phases. Returns positions in
-    the input order (the members of a seam group share one position), ``rest_vertices`` and,
-    over both phases, ``history``, ``seam_gap`` (0 once welded) and ``gravity_frame``.
-    """
-    t0 = time.perf_counter()
-    v = np.asarray(vertices, np.float64).reshape(-1, 3)
-    f = np.asarray(faces, np.int64).reshape(-1, 3)
-    if isinstance(material, str):
-        if material not in MATERIALS:
-            raise ValueError(f"unknown material {material!r}, expected one of {sorted(MATERIALS)}")
-        material = MATERIALS[material]
-    if kw.pop("scale_to_mesh", True):  # one scaling for both phases: the pattern's edges
-        material = material.scaled(mean_edge_length(v, f))
-    common = dict(material=material, scale_to_mesh=False, **kw)
-    sewn_frames, history, gaps = 0, [], []
-    if rest_vertices is None:
-        sew = drape(
-            v, f, seam_pairs, body_vertices, body_faces, frames=sew_frames, start_vertices=start_vertices,
-            sew_frames=sew_frames + 1, stop_when_sewn=weld_gap, progress=progress, frame_hook=frame_hook,
-            **common,
-        )  # fmt: skip
-        rest_vertices = start_vertices = sew.vertices
-        sewn_frames, history, gaps = sew.frames_run, list(sew.history), list(sew.seam_gap)
-    rest, welded_faces, index = weld_seams(rest_vertices, f, seam_pairs)
-    start = rest if start_vertices is None else weld_seams(start_vertices, f, seam_pairs)[0]
-
-    res = drape(
-        rest, welded_faces, np.zeros((0, 2), np.int64), body_vertices, body_faces,
-        frames=max(frames - sewn_frames, 1), start_vertices=start, sew_frames=0, gravity_ramp=gravity_ramp,
-        settle=settle,
-        progress=None if progress is None else (lambda i, n: progress(sewn_frames + i, sewn_frames + n)),
-        frame_hook=None if frame_hook is None else (lambda i, x: frame_hook(sewn_frames + i, x[index])),
-        **common,
-    )  # fmt: skip
-    return DrapeResult(
-        vertices=res.vertices[index],
-        frames_run=sewn_frames + res.frames_run,
-        seconds=time.perf_counter() - t0,
-        history=np.concatenate([history, res.history]),
-        gravity_frame=sewn_frames + res.gravity_frame,
-        seam_gap=np.concatenate([gaps, np.zeros(res.frames_run)]),
-        rest_vertices=rest[index],
     )
