@@ -136,10 +136,10 @@ def _drape(engine: str):
     return drape
 
 
-def _assess(pattern, draped, body, history, thresholds: QualityThresholds):
+def _assess(pattern, box: GarmentMesh, draped, body, history, thresholds: QualityThresholds):
     v = draped.vertices
     inside = signed_distance_inside(body, v) if np.isfinite(v).all() else np.zeros(0, bool)
-    return assess_drape(pattern, draped, inside, history, thresholds)
+    return assess_drape(pattern, draped, inside, history, thresholds, placed=box.vertices)
 
 
 def _measures(mesh: GarmentMesh, box: GarmentMesh) -> dict:
@@ -243,7 +243,7 @@ def generate_sample(
     coarse_box, coarse_sim, res = coarse_drape(
         pattern, body, body_params, spec.material, cfg, progress=report("coarse_sim")
     )
-    quality = _assess(pattern, coarse_sim, body, res.history, checks["coarse_sim"])
+    quality = _assess(pattern, coarse_box, coarse_sim, body, res.history, checks["coarse_sim"])
     record = {
         "source": "sim",
         "edge_cm": cfg.coarse_edge_cm,
@@ -265,7 +265,7 @@ def generate_sample(
         progress=report("fine"), **fine_kw, **start,
     )  # fmt: skip
     fine = fine_box.with_vertices(res.vertices)
-    quality = _assess(pattern, fine, body, res.history, checks["fine"])
+    quality = _assess(pattern, fine_box, fine, body, res.history, checks["fine"])
     record = {
         "source": "sim",
         "start": cfg.fine_start if cfg.fine_start == "coarse" else cfg.start,
@@ -277,7 +277,7 @@ def generate_sample(
         return meta, pattern_to_dict(pattern), None
 
     coarse = lowpass_coarse(fine, coarse_box, cfg.lowpass_iterations)
-    quality = _assess(pattern, coarse, body, None, checks["coarse"])
+    quality = _assess(pattern, coarse_box, coarse, body, None, checks["coarse"])
     record = {
         "source": "lowpass",
         "edge_cm": cfg.coarse_edge_cm,

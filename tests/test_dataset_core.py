@@ -138,6 +138,21 @@ def test_assess_drape_rejects_open_seams_nan_and_penetration():
     ]
 
 
+def test_assess_drape_rejects_a_garment_that_slid_down():
+    pattern = load_pattern(SKIRT)
+    box = build_box_mesh(pattern, 4.0)
+    welded, _, index = box.welded()
+    sewn = box.with_vertices(welded[index])
+    none_inside = np.zeros(box.n_vertices, bool)
+    settled = np.full(10, 0.001)
+    settled_lower = sewn.with_vertices(sewn.vertices - [0.0, 8.0, 0.0])  # settles a few cm lower: fine
+    q = assess_drape(pattern, settled_lower, none_inside, settled, placed=box.vertices)
+    assert q.ok and 7.0 < q.drop_cm < 9.0
+    fallen = sewn.with_vertices(sewn.vertices * [1.0, 0.3, 1.0])  # bunched up around the knees
+    q = assess_drape(pattern, fallen, none_inside, settled, placed=box.vertices)
+    assert not q.ok and q.reasons == [f"slid down {q.drop_cm:.0f} cm"] and q.drop_cm > 20.0
+
+
 def test_split_shares_follow_the_plan():
     from core.dataset import plan_samples
 
