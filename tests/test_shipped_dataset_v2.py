@@ -13,6 +13,7 @@ from paths import ROOT
 
 from core.dataset import SPLITS, load_arrays, read_meta, split_for_seed
 from core.drape_pairs import COARSE_SIM_KEY, STORED_KEYS
+from core.drape_quality import garment_drop
 from core.garments import FAMILIES
 
 PARTS = sorted((ROOT / "datasets" / "drapes_v2_parts").glob("part-*.tar.xz"))
@@ -80,6 +81,7 @@ def test_samples_hold_both_base_meshes_and_pass_the_fine_checks(shipped):
         # the fine drape than in the coarse one, which sags on its 4 cm mesh: open, see
         # docs/dataset.md.)
         assert np.linalg.norm(a["fine_vertices"] - a["coarse_sim_at_fine"], axis=1).mean() < 6.0
+        assert garment_drop(a["fine_box_vertices"], a["fine_vertices"]) <= 20.0  # did not slide down
 
 
 def test_coverage_of_the_whole_plan(shipped):
