@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from core.detail import detail_at_radii, sharp_crease_share, surface_detail
+from core.detail import detail_at_radii, seam_dihedrals, sharp_crease_share, surface_detail
 
 
 def sheet(width: float, height: float, step: float, height_fn=None) -> tuple[np.ndarray, np.ndarray]:
@@ -89,3 +89,12 @@ def test_sharp_creases_count_edges_above_sixty_degrees():
     interior = len(trimesh.Trimesh(bent, f, process=False).face_adjacency)
     assert sharp_crease_share(bent, f) == pytest.approx(10 / interior)
     assert sharp_crease_share(bent, f, threshold_deg=95) == 0.0
+
+
+def test_seam_dihedrals_split_seam_edges_from_the_rest():
+    # a strip of four triangles: panel 0 flat, a 90 deg hinge at x = 1 into panel 1
+    v = np.array([[0, 0, 0], [0, 1, 0], [1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1]], float)
+    f = np.array([[0, 2, 1], [1, 2, 3], [2, 4, 3], [3, 4, 5]])
+    seam, other = seam_dihedrals(v, f, np.array([0, 0, 1, 1]))
+    assert len(seam) == 1 and abs(seam[0] - 90.0) < 1e-6
+    assert len(other) == 2 and np.allclose(other, 0.0)
