@@ -23,6 +23,17 @@ import numpy as np  # noqa: E402
 RADII = ("0.5", "1", "2", "4")
 
 
+def seam_cleaned(arrays: dict, rings: int, rounds: int) -> dict:
+    """A copy of a garment's arrays whose coarse drape is smoothed in a band around its seams."""
+    from bench.seam_cleanup import seam_smooth
+    from core.garment_mesh import weld_seams
+
+    faces, pairs = arrays["fine_faces"], arrays["fine_seam_pairs"]
+    base, welded_faces, index = weld_seams(arrays["coarse_sim_at_fine"], faces, pairs)
+    seam = np.bincount(index, minlength=len(base)) > 1
+    return {**arrays, "coarse_sim_at_fine": seam_smooth(base, welded_faces, seam, rings, rounds)[index]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
@@ -30,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="test")
     ap.add_argument("--garments", type=int, default=6)
     ap.add_argument("--bases", default="coarse_sim,lowpass")
+    ap.add_argument(
+        "--seam-clean",
+        default=None,
+        help="RINGS,ROUNDS: smooth the coarse drape in a band around its seams first (bench/seam_cleanup.py)",
+    )
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "compare_runs.json"))
     args = ap.parse_args(argv)
 
@@ -49,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for arrays in split_samples(TrainConfig(data=args.data), args.split)[: args.garments]:
         fine = detail_of(arrays["fine_vertices"], arrays)
+        if args.seam_clean:
+            arrays = seam_cleaned(arrays, *(int(x) for x in args.seam_clean.split(",")))
         for base_kind in args.bases.split(","):
             base_detail = None
             examples: dict = {}  # runs with the same target share their chart images
