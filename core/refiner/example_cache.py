@@ -9,6 +9,8 @@ to the features or the rasteriser never reads stale images.
 from __future__ import annotations
 
 import hashlib
+import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,7 +73,9 @@ def save_example(example: ChartExample, path: Path) -> None:
         arrays[f"cond_{k}"] = c.astype(np.float16)
         arrays[f"target_{k}"] = t.astype(np.float16)
         arrays[f"mask_{k}"] = m.astype(bool)
-    tmp = path.with_name(path.stem + ".tmp.npz")
+    # a name of this process's own: two runs filling the same cache at once must not move
+    # each other's half-written files (seen: two trainings started together)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp.npz")
     np.savez(tmp, **arrays)
     tmp.replace(path)  # a killed run never leaves half a file under the real name
 
