@@ -30,6 +30,7 @@ from core.boxmesh import build_box_mesh  # noqa: E402
 from core.dataset import load_arrays, read_meta  # noqa: E402
 from core.detail import CREASE_DEG, dihedral_angles, seam_dihedrals  # noqa: E402
 from core.garment_mesh import weld_seams  # noqa: E402
+from core.meshio import read_obj_corners  # noqa: E402
 from core.pattern import load_pattern  # noqa: E402
 
 
@@ -56,17 +57,11 @@ def garment_angles(vertices, faces, panel, seam_pairs) -> dict:
 
 def garmentcode_angles(folder: Path) -> dict:
     """The same summary for a GarmentCode drape (OBJ + per-vertex segmentation)."""
-    sim = next(folder.glob("*_sim.obj"))
-    verts, faces = [], []
-    for line in sim.read_text().splitlines():
-        if line.startswith("v "):
-            verts.append([float(x) for x in line.split()[1:4]])
-        elif line.startswith("f "):
-            faces.append([int(t.split("/")[0]) - 1 for t in line.split()[1:4]])
+    obj = read_obj_corners(next(folder.glob("*_sim.obj")))
     labels = next(folder.glob("*_sim_segmentation.txt")).read_text().split()
     stitches = [{x for x in lab.split(",") if x.startswith("stitch")} for lab in labels]
-    pairs, angles = dihedral_angles(np.array(verts), np.array(faces))
-    f = np.array(faces)
+    pairs, angles = dihedral_angles(obj.vertices, obj.faces)
+    f = obj.faces
     # the edge shared by two adjacent faces: the two vertices they have in common
     shared = [np.intersect1d(f[a], f[b]) for a, b in pairs]
     seam = np.array([len(e) == 2 and bool(stitches[e[0]] & stitches[e[1]]) for e in shared])

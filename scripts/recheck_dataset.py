@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.boxmesh import build_box_mesh  # noqa: E402
-from core.dataset import load_arrays, read_meta, sample_dir  # noqa: E402
+from core.dataset import SampleSpec, load_arrays, read_meta, sample_dir, write_manifest  # noqa: E402
 from core.drape_quality import garment_drop  # noqa: E402
 from core.pattern import load_pattern  # noqa: E402
 from sim.generate import COARSE_SIM_THRESHOLDS, FINE_THRESHOLDS  # noqa: E402
@@ -54,7 +55,7 @@ def main() -> int:
     args = ap.parse_args()
     root = Path(args.data)
     manifest = json.loads((root / "manifest.json").read_text())
-    changed: list[str] = []  # the stages that newly failed
+    changed: list[str] = []  # the samples that newly failed
     for row in manifest["samples"]:
         if row["status"] != "ok":
             continue
@@ -67,7 +68,7 @@ def main() -> int:
         stage, drop = failure
         reason = f"slid down {drop:.0f} cm"
         print(f"{row['id']}: {stage}: {reason}")
-        changed.append(stage)
+        changed.append(row["id"])
         if args.apply:
             meta[stage]["quality"].update(ok=False, reasons=[reason])
             meta["status"] = row["status"] = f"{stage}: {reason}"
@@ -78,19 +79,10 @@ def main() -> int:
             folder = sample_dir(root, row["id"])
             (folder / "meta.json").write_text(json.dumps(meta, indent=1))
             (folder / "arrays.npz").unlink(missing_ok=True)
-    if args.apply and changed:
-        ok = [r for r in manifest["samples"] if r["status"] == "ok"]
-        summary = manifest["summary"]
-        summary["rejected"] += summary["ok"] - len(ok)
-        summary["ok"] = len(ok)
-        reasons = summary.setdefault("rejections_by_reason", {})
-        for stage in changed:
-            reasons[stage] = reasons.get(stage, 0) + 1
-        splits: dict = {}
-        for r in ok:
-            splits[r["split"]] = splits.get(r["split"], 0) + 1
-        summary["splits"] = splits
-        (root / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    if args.apply and changed:  # the manifest from the samples' metas, as the generator writes it
+        names = {f.name for f in fields(SampleSpec)}
+        specs = [SampleSpec(**{k: v for k, v in r.items() if k in names}) for r in manifest["samples"]]
+        write_manifest(root, specs, manifest["command"], manifest["config"])
     print(f"{len(changed)} sample(s) {'rejected' if args.apply else 'would be rejected'} by the slide check")
     return 0
 

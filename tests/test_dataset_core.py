@@ -116,11 +116,16 @@ def test_self_intersection_count():
     assert self_intersecting_edges(sep.vertices, sep.faces) == 0
 
 
-def test_assess_drape_rejects_open_seams_nan_and_penetration():
+def _sewn_skirt():
+    """The skirt's coarse box mesh and the same mesh with every seam closed (a sewn garment)."""
     pattern = load_pattern(SKIRT)
     box = build_box_mesh(pattern, 4.0)
     welded, _, index = box.welded()
-    sewn = box.with_vertices(welded[index])
+    return pattern, box, box.with_vertices(welded[index])
+
+
+def test_assess_drape_rejects_open_seams_nan_and_penetration():
+    pattern, box, sewn = _sewn_skirt()
     none_inside = np.zeros(box.n_vertices, bool)
     settled = np.full(10, 0.001)
     assert assess_drape(pattern, sewn, none_inside, settled).ok
@@ -139,10 +144,7 @@ def test_assess_drape_rejects_open_seams_nan_and_penetration():
 
 
 def test_assess_drape_rejects_a_garment_that_slid_down():
-    pattern = load_pattern(SKIRT)
-    box = build_box_mesh(pattern, 4.0)
-    welded, _, index = box.welded()
-    sewn = box.with_vertices(welded[index])
+    pattern, box, sewn = _sewn_skirt()
     none_inside = np.zeros(box.n_vertices, bool)
     settled = np.full(10, 0.001)
     settled_lower = sewn.with_vertices(sewn.vertices - [0.0, 8.0, 0.0])  # settles a few cm lower: fine
