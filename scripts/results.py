@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from core.dataset import load_arrays  # noqa: E402
+from core.detail import surface_detail  # noqa: E402
 from core.garment_mesh import GarmentMesh  # noqa: E402
 from core.pattern import pattern_from_dict  # noqa: E402
 from core.refiner.baselines import SpectrumNoise, strain_wrinkles  # noqa: E402
@@ -124,7 +125,9 @@ def garment_rows(
     rast = build_rasterizer(charts, PITCH)
     cond = condition_images(rast, feats, garment["material"])
     true_images = rast.rasterize(local_residual(fine, base, charts, frames))
+    known = {"reference": surface_detail(fine, faces), "base": surface_detail(base, faces)}
     for method in methods:
+        per_seed = []
         for seed in seeds:
             t0 = time.perf_counter()
             if method == "point_mlp":
@@ -136,7 +139,8 @@ def garment_rows(
                 images = method_images(method, cond, rast, garment["material"], seed, models)
                 offsets = world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
             seconds = time.perf_counter() - t0
-            ev = evaluate(base + offsets, fine, faces, base=base, seam_pairs=pairs)
+            per_seed.append(offsets)
+            ev = evaluate(base + offsets, fine, faces, base=base, seam_pairs=pairs, known_detail=known)
             ev["fold_direction"] = {
                 "refined": fold_direction(images, cond, rast.masks),
                 "reference": fold_direction(true_images, cond, rast.masks),
@@ -149,7 +153,26 @@ def garment_rows(
                 f"{garment['id']} {base_kind:10s} {method:16s} seed {seed}: r2 {d2:.3f} (fine {f2:.3f})",
                 flush=True,
             )
+        spread = seed_spread(per_seed)
+        for row in rows[-len(seeds) :]:
+            row["seed_spread"] = spread
     return rows
+
+
+def seed_spread(offsets: list[np.ndarray]) -> float:
+    """How much the seed changes the wrinkles: the mean over seed pairs of the RMS difference
+    of the offsets, over their RMS (0: the seed changes nothing; ~1.4: independent patterns)."""
+    if len(offsets) < 2:
+        return float("nan")
+    rms = float(np.sqrt(np.mean([np.mean(np.sum(o**2, axis=1)) for o in offsets])))
+    if rms == 0:
+        return 0.0
+    diffs = [
+        np.sqrt(np.mean(np.sum((a - b) ** 2, axis=1)))
+        for i, a in enumerate(offsets)
+        for b in offsets[i + 1 :]
+    ]
+    return float(np.mean(diffs) / rms)
 
 
 def garmentcode_rows(folder: Path, methods, seeds, models, runs: Path) -> list[dict]:
@@ -208,6 +231,47 @@ def summary_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def family_table(rows: list[dict], methods=("base", "refiner_10", "refiner_5")) -> str:
+    """Markdown: detail / fine at 1 and 2 cm and placement per family, for a few methods."""
+    head = ["base", "family", "garments"] + [f"{m}: detail 1 / 2 cm, placement" for m in methods]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for base, family in sorted({(r["base"], r["family"]) for r in rows}):
+        sel = [r for r in rows if r["base"] == base and r["family"] == family]
+        cells = [base, family, str(len({r["id"] for r in sel}))]
+        for method in methods:
+            vals = [_row_values(r) for r in sel if r["method"] == method]
+            if not vals:
+                cells.append("-")
+                continue
+            m = {k: float(np.mean([v[k] for v in vals])) for k in vals[0]}
+            cells.append(f"{m['ratio_1']:.2f} / {m['ratio_2']:.2f}, {m['place']:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def diversity_table(rows: list[dict]) -> str:
+    """Markdown: per method with several seeds, how much the seed changes the wrinkles
+    (:func:`seed_spread`) and how little it changes their statistics (std over seeds of the
+    detail ratio at 1 and 2 cm, mean over garments)."""
+    head = ["base", "method", "seeds", "seed spread", "std over seeds of detail / fine at 1 / 2 cm"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for base, method in sorted({(r["base"], r["method"]) for r in rows}):
+        sel = [r for r in rows if r["base"] == base and r["method"] == method]
+        ids = sorted({r["id"] for r in sel})
+        spreads = [r["seed_spread"] for r in sel if np.isfinite(r.get("seed_spread", float("nan")))]
+        if not spreads:
+            continue
+        stds = {
+            k: float(np.mean([np.std([_row_values(r)[k] for r in sel if r["id"] == i]) for i in ids]))
+            for k in ("ratio_1", "ratio_2")
+        }
+        seeds = len({r["seed"] for r in sel})
+        cells = [base, method, str(seeds), f"{np.mean(spreads):.2f}"]
+        cells.append(f"{stds['ratio_1']:.3f} / {stds['ratio_2']:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
@@ -226,7 +290,20 @@ def main(argv: list[str] | None = None) -> int:
         help="also GarmentCode's pencil dress folder (../shared/garmentcode/dress_pencil)",
     )
     ap.add_argument("--family", default=None, help="only garments of this family")
+    ap.add_argument("--per-family", type=int, default=None, help="the first N garments of each family")
+    ap.add_argument(
+        "--tables", nargs="+", default=None, help="only print the tables of earlier results JSON files"
+    )
     args = ap.parse_args(argv)
+    if args.tables:
+        rows = [row for f in args.tables for row in json.loads(Path(f).read_text())["rows"]]
+        print(summary_table(rows))
+        print()
+        print(family_table(rows))
+        if any(np.isfinite(r.get("seed_spread", float("nan"))) for r in rows):
+            print()
+            print(diversity_table(rows))
+        return 0
     data, runs = Path(args.data), Path(args.runs)
     manifest = json.loads((data / "manifest.json").read_text())
     box_edge = manifest["config"]["fine_edge_cm"]
@@ -234,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
         r
         for r in manifest["samples"]
         if r["status"] == "ok" and r["split"] == args.split and args.family in (None, r["family"])
-    ][: args.max_garments]
+    ]
+    if args.per_family:
+        families = sorted({r["family"] for r in rows_in})
+        by_family = {fam: [x for x in rows_in if x["family"] == fam] for fam in families}
+        rows_in = [r for fam in families for r in by_family[fam][: args.per_family]]
+    rows_in = rows_in[: args.max_garments]
     methods = args.methods.split(",")
     models: dict = {}
     if "noise" in methods:
@@ -268,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     print(summary_table(rows))
+    print(family_table(rows))
     print(f"wrote {out}: {len(rows)} rows")
     return 0
 

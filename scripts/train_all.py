@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--device", default=None, choices=("auto", "cpu", "cuda"))
     ap.add_argument("--only", default=",".join(MODELS))
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     args = ap.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     from core.refiner.baselines import SpectrumNoise
     from core.refiner.export import export_onnx

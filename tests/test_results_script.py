@@ -41,6 +41,8 @@ def test_results_rows_for_both_bases_and_the_pencil_dress(v2_test_folder, tiny_m
         str(tiny_model.parent),
         "--methods",
         "base,strain_wrinkles,refiner_5",
+        "--seeds",
+        "0,1",
         "--garmentcode",
         str(GC),
         "--out",
@@ -50,7 +52,7 @@ def test_results_rows_for_both_bases_and_the_pencil_dress(v2_test_folder, tiny_m
     assert run.returncode == 0, run.stderr[-2000:]
     rows = json.loads(out.read_text())["rows"]
     kinds = sorted({(r["base"], r["method"]) for r in rows})
-    assert len(rows) == 9 and {k[0] for k in kinds} == {"coarse_sim", "lowpass", "pencil_lowpass"}
+    assert len(rows) == 18 and {k[0] for k in kinds} == {"coarse_sim", "lowpass", "pencil_lowpass"}
     for r in rows:
         detail = r["detail"]
         if r["method"] == "base":  # nothing added: the refined drape is the base
@@ -60,3 +62,8 @@ def test_results_rows_for_both_bases_and_the_pencil_dress(v2_test_folder, tiny_m
             assert r["seam_gap_cm"]["refined"] <= r["seam_gap_cm"]["base"] + 0.1
         assert np.isfinite(detail["refined"]["detail"]["1"])
     assert "| pencil_lowpass | refiner_5 |" in run.stdout
+    spread = {r["method"]: r["seed_spread"] for r in rows if r["base"] == "lowpass"}
+    assert spread["base"] == 0.0 and spread["refiner_5"] > 0.05  # the seed changes the wrinkles
+    tables = run_script("scripts/results.py", "--data", str(v2_test_folder), "--tables", str(out))
+    assert tables.returncode == 0, tables.stderr[-2000:]
+    assert "| lowpass | refiner_5 | 2 |" in tables.stdout  # the diversity table

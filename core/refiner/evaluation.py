@@ -122,18 +122,22 @@ def evaluate(
     base: np.ndarray | None = None,
     seam_pairs: np.ndarray | None = None,
     ref_faces: np.ndarray | None = None,
+    known_detail: dict | None = None,
 ) -> dict:
-    """Every mesh-level measure of one refined garment (see the module docstring)."""
+    """Every mesh-level measure of one refined garment (see the module docstring).
+    ``known_detail`` may hold the ``surface_detail`` of ``"reference"`` and ``"base"`` when
+    already measured (they cost seconds each and do not change between methods)."""
+    known = known_detail or {}
     corresponds = ref_faces is None and len(reference) == len(refined)
+    ref_detail = known.get("reference") or surface_detail(
+        reference, ref_faces if ref_faces is not None else faces
+    )
     out = {
-        "detail": {
-            "refined": surface_detail(refined, faces),
-            "reference": surface_detail(reference, ref_faces if ref_faces is not None else faces),
-        },
+        "detail": {"refined": surface_detail(refined, faces), "reference": ref_detail},
         "large_scale_error": large_scale_error(refined, reference, faces, ref_faces),
     }
     if base is not None:
-        out["detail"]["base"] = surface_detail(base, faces)
+        out["detail"]["base"] = known.get("base") or surface_detail(base, faces)
         out["large_scale_error_base"] = large_scale_error(base, reference, faces, ref_faces)
         if corresponds:
             out["placement"] = placement(base, refined, reference, faces)

@@ -13,9 +13,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .features import MATERIALS, POINT_CHANNELS, STRAIN_CHANNELS, point_features
+from .features import MATERIALS, POINT_CHANNELS, STRAIN_CHANNELS
+from .lowpass import DEFAULT_SIGMA_CM
 from .network import timestep_embedding
-from .training_data import BASE_KEYS, local_residual, sample_charts
+from .training_data import BASE_KEYS, base_and_target
 
 FOURIER_FREQS = (1 / 40, 1 / 20, 1 / 10, 1 / 5, 1 / 2.5, 1 / 1.25)  # cycles per cm
 TIME_DIM = 32
@@ -53,18 +54,19 @@ class PointDenoiser(nn.Module):
         return self.net(torch.cat([x_t, cond, timestep_embedding(t, TIME_DIM)], dim=1))
 
 
-def point_examples(samples: list[dict], bases: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs (N, F), residuals (N, 3) cm) over every chart point of every garment and base."""
+def point_examples(
+    samples: list[dict], bases: tuple[str, ...], target: str = "detail", sigma_cm: float = DEFAULT_SIGMA_CM
+) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs (N, F), residuals (N, 3) cm) over every chart point of every garment and base,
+    with the refiner's target (``training_data.base_and_target``)."""
     xs, ys = [], []
     for a in samples:
-        charts = sample_charts(a)
         for base in bases:
             if BASE_KEYS[base] not in a:
                 continue
-            b = np.asarray(a[BASE_KEYS[base]], np.float64)
-            feats, frames = point_features(b, charts)
+            charts, _, feats, _, resid = base_and_target(a, base, target, sigma_cm)
             xs.append(point_inputs(feats, charts.uv, a["material"], True))
-            ys.append(local_residual(a["fine_vertices"], b, charts, frames).astype(np.float32))
+            ys.append(resid.astype(np.float32))
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -93,14 +95,16 @@ def train_point_mlp(cfg, log=print, batch_points: int = 4096):
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    inputs, resid = point_examples(split_samples(cfg, "train"), cfg.bases)
+    inputs, resid = point_examples(split_samples(cfg, "train"), cfg.bases, cfg.target, cfg.target_sigma_cm)
     scale = resid.std(axis=0).astype(np.float32)
     target = resid / scale
     model = PointDenoiser()
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
     alphas = torch.tensor(NoiseSchedule.default().alphas_cumprod, dtype=torch.float32)
     losses = []
-    for _ in range(cfg.steps):
+    from tqdm import tqdm
+
+    for _ in tqdm(range(cfg.steps), desc="point MLP", unit="step", mininterval=5, disable=None):
         idx = rng.integers(0, len(inputs), batch_points)
         c, x0 = torch.from_numpy(inputs[idx]), torch.from_numpy(target[idx])
         drop = torch.from_numpy(rng.random(batch_points) < cfg.strain_dropout)

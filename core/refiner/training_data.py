@@ -64,17 +64,14 @@ def local_residual(fine: np.ndarray, base: np.ndarray, charts: Charts, frames: n
     return np.einsum("pij,pj->pi", frames, d)
 
 
-def chart_example(
+def base_and_target(
     arrays: dict[str, np.ndarray],
-    material: str,
     base: str = "coarse_sim",
-    pitch: float = DEFAULT_PITCH_CM,
-    sample_id: str = "",
     target: str = "highpass",
     sigma_cm: float = DEFAULT_SIGMA_CM,
-) -> ChartExample:
-    """The chart images of one drape pair with the given base (``coarse_sim`` or ``lowpass``)
-    and target (``highpass``, ``detail`` or ``residual``, see the module docstring)."""
+) -> tuple[Charts, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(charts, base vertices, point features, frames, target residual in the local frame) of one
+    drape pair, the base prepared as inference prepares it (seams closed, de-faceted)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     charts = sample_charts(arrays)
@@ -91,6 +88,21 @@ def chart_example(
         resid = local_residual(base_v + d, base_v, charts, frames)
     else:
         resid = local_residual(arrays["fine_vertices"], base_v, charts, frames)
+    return charts, base_v, feats, frames, resid
+
+
+def chart_example(
+    arrays: dict[str, np.ndarray],
+    material: str,
+    base: str = "coarse_sim",
+    pitch: float = DEFAULT_PITCH_CM,
+    sample_id: str = "",
+    target: str = "highpass",
+    sigma_cm: float = DEFAULT_SIGMA_CM,
+) -> ChartExample:
+    """The chart images of one drape pair with the given base (``coarse_sim`` or ``lowpass``)
+    and target (``highpass``, ``detail`` or ``residual``, see the module docstring)."""
+    charts, _, feats, _, resid = base_and_target(arrays, base, target, sigma_cm)
     rast = build_rasterizer(charts, pitch)
     cond = condition_images(rast, feats, material)
     target = rast.rasterize(resid)
