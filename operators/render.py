@@ -129,8 +129,10 @@ def setup_closeup(
     view_deg: float = 25.0,
     light_elevation_deg: float = 25.0,
     light_azimuth_deg: float = 60.0,
+    band: tuple[float, float] | None = None,
 ) -> bpy.types.Object:
-    """Camera framing ``garment`` alone (three-quarter front view, ``view_deg`` from the front),
+    """Camera framing ``garment`` alone (only its vertices between the fractions ``band`` of
+    its height, 0 = bottom, when given: a close-up) (three-quarter front view, ``view_deg`` from the front),
     a grey garment and a darker body (``others``, casting no shadows), and a raking sun
     ``light_elevation_deg`` above the horizon from ``light_azimuth_deg`` off the view: folds
     cast long shadows.
@@ -165,6 +167,10 @@ def setup_closeup(
     scene.camera = cam
     bpy.context.view_layer.update()
     pts = _world_bounds([garment])
+    if len(pts) and band is not None:
+        z0, z1 = pts[:, 2].min(), pts[:, 2].max()
+        inside = (pts[:, 2] >= z0 + band[0] * (z1 - z0)) & (pts[:, 2] <= z0 + band[1] * (z1 - z0))
+        pts = pts[inside] if inside.any() else pts
     if len(pts):
         co, _ = cam.camera_fit_coords(bpy.context.evaluated_depsgraph_get(), pts.ravel().tolist())
         direction = cam.matrix_world.to_quaternion() @ Vector((0, 0, 1))

@@ -117,7 +117,18 @@ def point_mlp_offsets(model_path: Path, base, charts, material: str, seed: int) 
 
 
 def garment_rows(
-    garment: dict, base_kind: str, base, charts, fine, faces, pairs, methods, seeds, models, runs: Path
+    garment: dict,
+    base_kind: str,
+    base,
+    charts,
+    fine,
+    faces,
+    pairs,
+    methods,
+    seeds,
+    models,
+    runs: Path,
+    save=None,
 ) -> list[dict]:
     """Every method and seed on one garment and base kind, measured against its fine drape."""
     rows = []
@@ -140,6 +151,8 @@ def garment_rows(
                 offsets = world_offsets(rast, images, frames, len(base), cap=offset_cap(base))
             seconds = time.perf_counter() - t0
             per_seed.append(offsets)
+            if save is not None and seed == seeds[0]:
+                save(f"{garment['id']}_{base_kind}_{method}", base + offsets)
             ev = evaluate(base + offsets, fine, faces, base=base, seam_pairs=pairs, known_detail=known)
             ev["fold_direction"] = {
                 "refined": fold_direction(images, cond, rast.masks),
@@ -157,6 +170,29 @@ def garment_rows(
         for row in rows[-len(seeds) :]:
             row["seed_spread"] = spread
     return rows
+
+
+def mesh_saver(folder: str, data: Path, sample_id: str, arrays: dict):
+    """A function ``save(name, vertices)`` writing the garment at the fine topology with its
+    body to ``folder/name.npz`` (what ``scripts/render_sheet.py --npz`` renders)."""
+    from core.body import BodyParams, make_body
+    from core.dataset import read_meta
+
+    body = make_body(BodyParams(**read_meta(data, sample_id)["body"]), 2.0)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def save(name: str, vertices: np.ndarray) -> None:
+        np.savez_compressed(
+            out / f"{name}.npz",
+            vertices=np.asarray(vertices, np.float32),
+            faces=arrays["fine_faces"],
+            panel=arrays["fine_panel"],
+            body_vertices=body.vertices,
+            body_faces=body.faces,
+        )
+
+    return save
 
 
 def seed_spread(offsets: list[np.ndarray]) -> float:
@@ -290,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         help="also GarmentCode's pencil dress folder (../shared/garmentcode/dress_pencil)",
     )
     ap.add_argument("--family", default=None, help="only garments of this family")
+    ap.add_argument("--save-meshes", default=None, help="folder for each result's mesh (seed 0) as .npz")
     ap.add_argument("--per-family", type=int, default=None, help="the first N garments of each family")
     ap.add_argument(
         "--tables", nargs="+", default=None, help="only print the tables of earlier results JSON files"
@@ -335,9 +372,23 @@ def main(argv: list[str] | None = None) -> int:
             fine, a["fine_faces"], a["fine_panel"], a["fine_uv"], list(pattern.panels), a["fine_seam_pairs"]
         ).seam_pairs
         garment = {"id": r["id"], "family": r["family"], "material": r["material"]}
+        save = mesh_saver(args.save_meshes, data, r["id"], a) if args.save_meshes else None
+        if save is not None:
+            save(f"{r['id']}_fine", fine)
         for base_kind, (base, charts) in bases_of(a, pattern, box_edge).items():
             rows += garment_rows(
-                garment, base_kind, base, charts, fine, a["fine_faces"], pairs, methods, seeds, models, runs
+                garment,
+                base_kind,
+                base,
+                charts,
+                fine,
+                a["fine_faces"],
+                pairs,
+                methods,
+                seeds,
+                models,
+                runs,
+                save,
             )
     if args.garmentcode:
         rows += garmentcode_rows(Path(args.garmentcode), methods, seeds, models, runs)

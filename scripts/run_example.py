@@ -9,7 +9,8 @@ It presses the Garment tab's buttons (Load Pattern, Check Stitches, Refine Garme
 coarse drape made exactly as the training data's (``sim.generate.coarse_drape``: 4 cm edges,
 Blender cloth on the default mannequin), and writes to DIR:
 
-- ``<name>_before_after.png``: the coarse drape | the refined drape, grey, raking light
+- ``<name>_before_after.png``: the coarse drape | the refined drape, grey, raking light; the whole
+  garment above, a close-up of its upper part below
 - ``<name>_refined.ply`` (the refined mesh with panel ids and pattern uv), ``<name>_coarse.ply``
 - ``<name>_report.json``: stitch check, drape and refiner reports (timings, vertex counts)
 - ``<name>.blend``: the scene, the refined object's "Wrinkles" shape key included
@@ -47,8 +48,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+CLOSEUP_BAND = (0.55, 1.0)  # the upper part of the garment, where the body shapes the cloth
+
+
 def render_pair(obj, mannequin, out_png: Path, args, render) -> Path:
-    """Renders of ``obj`` with its Wrinkles key off and on, side by side in one PNG."""
+    """Renders of ``obj`` with its Wrinkles key off and on, side by side, the whole garment above
+    and a close-up of its upper part below, in one PNG."""
     import bpy
     import numpy as np
 
@@ -56,17 +61,23 @@ def render_pair(obj, mannequin, out_png: Path, args, render) -> Path:
     for other in bpy.data.objects:  # the box mesh, the pattern outlines, the unrefined drape
         if other not in (obj, mannequin):
             other.hide_render = True
-    render.setup_closeup(obj, [mannequin], resolution=args.resolution, samples=args.samples)
-    tiles = []
-    for value in (0.0, args.strength):
-        key.value = value
-        png = render.render_png(out_png.with_name(f"{out_png.stem}_{'after' if value else 'before'}.png"))
-        img = bpy.data.images.load(str(png))
-        tiles.append(np.array(img.pixels[:], np.float32).reshape(args.resolution, args.resolution, 4))
-        bpy.data.images.remove(img)
-        png.unlink()
+    rows = []
+    for band in (None, CLOSEUP_BAND):  # the whole garment, then its upper part closer
+        for obj_ in bpy.data.objects:  # each setup adds its own camera and sun
+            if obj_.type in ("CAMERA", "LIGHT"):
+                bpy.data.objects.remove(obj_)
+        render.setup_closeup(obj, [mannequin], resolution=args.resolution, samples=args.samples, band=band)
+        tiles = []
+        for value in (0.0, args.strength):
+            key.value = value
+            png = render.render_png(out_png.with_name(f"{out_png.stem}_{'after' if value else 'before'}.png"))
+            img = bpy.data.images.load(str(png))
+            tiles.append(np.array(img.pixels[:], np.float32).reshape(args.resolution, args.resolution, 4))
+            bpy.data.images.remove(img)
+            png.unlink()
+        rows.append(np.concatenate(tiles, axis=1))
     key.value = args.strength
-    pair = np.concatenate(tiles, axis=1)
+    pair = np.concatenate(rows[::-1], axis=0)  # Blender's pixels run bottom-up: the close-up last
     image = bpy.data.images.new("before_after", pair.shape[1], pair.shape[0], alpha=True)
     image.pixels.foreach_set(pair.ravel())
     image.filepath_raw = str(out_png.resolve())
