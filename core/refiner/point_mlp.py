@@ -104,7 +104,7 @@ def train_point_mlp(cfg, log=print, batch_points: int = 4096):
     losses = []
     from tqdm import tqdm
 
-    for _ in tqdm(range(cfg.steps), desc="point MLP", unit="step", mininterval=5, disable=None):
+    for _ in tqdm(range(cfg.steps), desc="point MLP", unit="step", mininterval=5):
         idx = rng.integers(0, len(inputs), batch_points)
         c, x0 = torch.from_numpy(inputs[idx]), torch.from_numpy(target[idx])
         drop = torch.from_numpy(rng.random(batch_points) < cfg.strain_dropout)
