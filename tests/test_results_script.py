@@ -67,3 +67,11 @@ def test_results_rows_for_both_bases_and_the_pencil_dress(v2_test_folder, tiny_m
     tables = run_script("scripts/results.py", "--data", str(v2_test_folder), "--tables", str(out))
     assert tables.returncode == 0, tables.stderr[-2000:]
     assert "| lowpass | refiner_5 | 2 |" in tables.stdout  # the diversity table
+    placement = next(line for line in tables.stdout.splitlines() if "| lowpass | placement better" in line)
+    cells = [c.strip() for c in placement.strip("|").split("|")]
+    mean = np.mean(
+        [r["placement"]["overall"] for r in rows if (r["base"], r["method"]) == ("lowpass", "refiner_5")]
+    )
+    assert cells[2] == f"{mean:.2f}"
+    if cells[2] != cells[3]:  # equal after rounding: the verdict compares unrounded means
+        assert cells[4] == ("met" if float(cells[2]) > float(cells[3]) else "**missed**")
