@@ -167,3 +167,26 @@ def test_the_saved_model_is_the_average_and_resume_reads_the_raw_weights(v1_samp
     train(_cfg(v1_sample_folder, out, steps=14, ema_decay=0.9), resume=True, log=lambda s: None)
     history = json.loads((out / "history.json").read_text())["train"]
     assert [h["step"] for h in history] == list(range(1, 15)) and "lr" in history[-1]
+
+
+def test_the_gram_term_adds_exactly_its_weighted_value_to_the_loss():
+    from core.refiner.losses import gram_structure
+    from core.refiner.network import Denoiser, DenoiserConfig
+    from core.refiner.schedule import NoiseSchedule
+    from core.refiner.training import _loss
+
+    torch.manual_seed(0)
+    model = Denoiser(DenoiserConfig(widths=(8, 16), mid_blocks=1, groups=4)).eval()
+    cond, x0 = torch.randn(2, 18, 32, 32), torch.randn(2, 3, 32, 32)
+    mask = torch.ones(2, 1, 32, 32)
+    sched = torch.tensor(NoiseSchedule.default().alphas_cumprod, dtype=torch.float32)
+
+    def run(weight):
+        cfg = TrainConfig.from_dict({"gram_weight": weight})
+        return _loss(model, sched, cfg, cond, x0, mask, torch.Generator().manual_seed(3))
+
+    plain, parts0 = run(0.0)
+    with_gram, parts = run(10.0)
+    assert "gram" not in parts0 and parts["gram"] > 0
+    assert with_gram.item() == pytest.approx(plain.item() + 10.0 * parts["gram"], rel=1e-5)
+    assert gram_structure(x0, x0, mask).item() == 0.0

@@ -31,7 +31,7 @@ from ..detail import surface_detail
 from ..garment_mesh import GarmentMesh
 from .features import CONDITION_CHANNELS, STRAIN_CHANNELS
 from .field import offset_cap, world_offsets
-from .losses import gradient_structure, masked_l1, masked_mse
+from .losses import gradient_structure, gram_structure, masked_l1, masked_mse
 from .lowpass import SurfaceLowpass
 from .modelfile import load_model, save_model
 from .network import Denoiser, DenoiserConfig, parameter_count
@@ -71,6 +71,7 @@ class TrainConfig:
     diffusion_steps: int = 5  # the sampler's default K at inference
     l1_weight: float = 0.5
     structure_weight: float = 0.1
+    gram_weight: float = 0.0  # unpaired gradient statistics of the normal offset (losses.gram_structure)
     strain_dropout: float = 0.3
     cache: str = ""  # chart-image cache: "" none, "auto" <data>/chart_cache, else a folder
     val_every: int = 500
@@ -282,7 +283,12 @@ def _loss(model, schedule_t, cfg, cond, x0, mask, gen):
     l1 = masked_l1(pred_x0, x0, mask)
     structure = gradient_structure(pred_x0, x0, mask)
     total = main + cfg.l1_weight * l1 + cfg.structure_weight * structure
-    return total, {"main": main.item(), "l1": l1.item(), "structure": structure.item()}
+    parts = {"main": main.item(), "l1": l1.item(), "structure": structure.item()}
+    if cfg.gram_weight:
+        gram = gram_structure(pred_x0, x0, mask)
+        total = total + cfg.gram_weight * gram
+        parts["gram"] = gram.item()
+    return total, parts
 
 
 def model_description(cfg: TrainConfig, net_cfg: DenoiserConfig, scale: np.ndarray, record: dict) -> dict:
