@@ -14,7 +14,6 @@ refiner's row of ``scripts/results.py`` for the same garment.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -27,22 +26,16 @@ import numpy as np  # noqa: E402
 from core.dataset import load_arrays  # noqa: E402
 from core.detail import surface_detail  # noqa: E402
 from core.pattern import pattern_from_dict  # noqa: E402
+from core.refiner.evaluation_bases import evaluation_bases  # noqa: E402
 from core.refiner.features import point_features  # noqa: E402
 from core.refiner.field import offset_cap, world_offsets  # noqa: E402
 from core.refiner.raster import DEFAULT_PITCH_CM, build_rasterizer  # noqa: E402
 from core.refiner.training_data import local_residual  # noqa: E402
 
 
-def _results_module():
-    spec = importlib.util.spec_from_file_location("results_script", ROOT / "scripts" / "results.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def oracle(arrays: dict, pattern, box_edge: float, pitch: float = DEFAULT_PITCH_CM) -> dict[str, np.ndarray]:
     """Fine, low-pass base and oracle vertices of one garment (fine topology)."""
-    base, charts = _results_module().bases_of(arrays, pattern, box_edge)["lowpass"]
+    base, charts = evaluation_bases(arrays, pattern, box_edge)["lowpass"]
     fine = np.asarray(arrays["fine_vertices"], np.float64)
     _, frames = point_features(base, charts)
     rast = build_rasterizer(charts, pitch)

@@ -5,7 +5,7 @@
         [--out bench/results/target_oracle.json]
 
 For the first ``count`` ok samples, the coarse drape base (upsampled and de-faceted exactly as
-the refiner does, ``scripts/results.py``'s ``bases_of``) plus the heat high-pass of fine - base
+the refiner does, ``core.refiner.evaluation_bases``) plus the heat high-pass of fine - base
 at each sigma (``core.refiner.lowpass``): the detail at 1, 2 and 4 cm of that oracle against
 the fine drape's, the RMS of the target, and the share of the fine drape's own detail (fine
 minus its generator low-pass) that the high-pass keeps. Prints a table, writes JSON.
@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-for p in (ROOT, ROOT / "scripts"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def rms(x: np.ndarray) -> float:
@@ -38,11 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "target_oracle.json"))
     args = ap.parse_args(argv)
 
-    from results import bases_of
-
     from core.dataset import load_arrays
     from core.detail import surface_detail
     from core.pattern import pattern_from_dict
+    from core.refiner.evaluation_bases import evaluation_bases
     from core.refiner.lowpass import SurfaceLowpass
 
     data = Path(args.data)
@@ -53,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in [r for r in manifest["samples"] if r["status"] == "ok"][: args.count]:
         a = load_arrays(data, r["id"])
         pattern = pattern_from_dict(json.loads((data / "samples" / r["id"] / "pattern.json").read_text()))
-        base, charts = bases_of(a, pattern, box_edge)["coarse_sim"]
+        base, charts = evaluation_bases(a, pattern, box_edge)["coarse_sim"]
         fine, faces = a["fine_vertices"].astype(np.float64), a["fine_faces"]
         own = fine - a["coarse_at_fine"]
         detail = {k: surface_detail(v, faces)["detail"] for k, v in (("base", base), ("fine", fine))}

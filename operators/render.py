@@ -131,8 +131,8 @@ def setup_closeup(
     light_azimuth_deg: float = 60.0,
     band: tuple[float, float] | None = None,
 ) -> bpy.types.Object:
-    """Camera framing ``garment`` alone (only its vertices between the fractions ``band`` of
-    its height, 0 = bottom, when given: a close-up) (three-quarter front view, ``view_deg`` from the front),
+    """Camera framing ``garment`` alone (three-quarter front view, ``view_deg`` from the front;
+    with ``band``, only its vertices between those fractions of its height, 0 = bottom: a close-up),
     a grey garment and a darker body (``others``, casting no shadows), and a raking sun
     ``light_elevation_deg`` above the horizon from ``light_azimuth_deg`` off the view: folds
     cast long shadows.

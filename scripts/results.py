@@ -33,42 +33,15 @@ from core.garment_mesh import GarmentMesh  # noqa: E402
 from core.pattern import pattern_from_dict  # noqa: E402
 from core.refiner.baselines import SpectrumNoise, strain_wrinkles  # noqa: E402
 from core.refiner.evaluation import evaluate, fold_direction  # noqa: E402
+from core.refiner.evaluation_bases import evaluation_bases  # noqa: E402
 from core.refiner.features import condition_images, point_features  # noqa: E402
 from core.refiner.field import offset_cap, world_offsets  # noqa: E402
 from core.refiner.raster import build_rasterizer  # noqa: E402
 from core.refiner.refine import RefineInput, Refiner, prepare_base  # noqa: E402
 from core.refiner.sampling import denoise_charts  # noqa: E402
 from core.refiner.training_data import local_residual  # noqa: E402
-from core.refiner.upsample import defacet  # noqa: E402
 
 PITCH = 0.5
-
-
-def bases_of(arrays: dict, pattern, box_edge: float) -> dict[str, tuple[np.ndarray, object]]:
-    """Base vertices at the fine topology and the charts, per base kind."""
-    coarse = RefineInput(
-        arrays["coarse_sim_vertices"],
-        arrays["coarse_faces"],
-        arrays["coarse_panel"],
-        arrays["coarse_uv"],
-        pattern=pattern,
-    )
-    v, f, charts, _, _ = prepare_base(coarse, target_edge=box_edge * 0.8, box_edge=box_edge)
-    if len(v) != len(arrays["fine_vertices"]) or not np.array_equal(f, arrays["fine_faces"]):
-        raise SystemExit("the upsampled coarse drape does not match the fine mesh: another box edge?")
-    lowpass = RefineInput(
-        arrays["coarse_at_fine"],
-        arrays["fine_faces"],
-        arrays["fine_panel"],
-        arrays["fine_uv"],
-        pattern=pattern,
-    )
-    _, _, charts_lp, _, _ = prepare_base(lowpass, target_edge=1e6)
-    # seams closed as the refiner closes them before refining
-    return {
-        "coarse_sim": (defacet(charts.close_seams(v), charts), charts),
-        "lowpass": (charts_lp.close_seams(arrays["coarse_at_fine"]), charts_lp),
-    }
 
 
 def method_images(name: str, cond, rast, material: str, seed: int, models: dict) -> list[np.ndarray]:
@@ -245,6 +218,15 @@ def _row_values(r: dict) -> dict[str, float]:
     return out
 
 
+def _means(rows: list[dict], base: str, method: str) -> dict[str, float] | None:
+    vals = [_row_values(r) for r in rows if r["base"] == base and r["method"] == method]
+    if not vals:
+        return None
+    out = {k: float(np.mean([v[k] for v in vals])) for k in vals[0]}
+    out["gap_excess_max"] = float(max(v["gap"] - v["gap_base"] for v in vals))
+    return out
+
+
 def summary_table(rows: list[dict]) -> str:
     """Markdown: per base kind and method, means over garments and seeds."""
     head = [
@@ -257,8 +239,7 @@ def summary_table(rows: list[dict]) -> str:
     head += ["placement all / 2-4 cm", "fold direction (fine)", "seam gap cm (base)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for base, method in sorted({(r["base"], r["method"]) for r in rows}):
-        vals = [_row_values(r) for r in rows if r["base"] == base and r["method"] == method]
-        m = {k: float(np.mean([v[k] for v in vals])) for k in vals[0]}
+        m = _means(rows, base, method)
         ratios = " / ".join(f"{m[f'ratio_{k}']:.2f}" for k in ("0.5", "1", "2", "4"))
         cells = [base, method, ratios, f"{m['creases']:.2%} ({m['creases_fine']:.2%})"]
         cells += [f"{m['lse']:.3f} ({m['lse_base']:.3f})", f"{m['place']:.2f} / {m['place_band']:.2f}"]
@@ -275,23 +256,13 @@ def family_table(rows: list[dict], methods=("base", "point_mlp", "regression", "
         sel = [r for r in rows if r["base"] == base and r["family"] == family]
         cells = [base, family, str(len({r["id"] for r in sel}))]
         for method in methods:
-            vals = [_row_values(r) for r in sel if r["method"] == method]
-            if not vals:
+            m = _means(sel, base, method)
+            if m is None:
                 cells.append("-")
                 continue
-            m = {k: float(np.mean([v[k] for v in vals])) for k in vals[0]}
             cells.append(f"{m['ratio_1']:.2f} / {m['ratio_2']:.2f}, {m['place']:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def _means(rows: list[dict], base: str, method: str) -> dict[str, float] | None:
-    vals = [_row_values(r) for r in rows if r["base"] == base and r["method"] == method]
-    if not vals:
-        return None
-    out = {k: float(np.mean([v[k] for v in vals])) for k in vals[0]}
-    out["gap_excess_max"] = float(max(v["gap"] - v["gap_base"] for v in vals))
-    return out
 
 
 def targets_table(rows: list[dict], model: str = "refiner_5") -> str:
@@ -458,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         save = mesh_saver(args.save_meshes, data, r["id"], a) if args.save_meshes else None
         if save is not None:
             save(f"{r['id']}_fine", fine)
-        for base_kind, (base, charts) in bases_of(a, pattern, box_edge).items():
+        for base_kind, (base, charts) in evaluation_bases(a, pattern, box_edge).items():
             if save is not None:
                 save(f"{r['id']}_{base_kind}", base)
             rows += garment_rows(

@@ -63,7 +63,7 @@ def render_pair(obj, mannequin, out_png: Path, args, render) -> Path:
             other.hide_render = True
     rows = []
     for band in (None, CLOSEUP_BAND):  # the whole garment, then its upper part closer
-        for obj_ in bpy.data.objects:  # each setup adds its own camera and sun
+        for obj_ in list(bpy.data.objects):  # each setup adds its own camera and sun
             if obj_.type in ("CAMERA", "LIGHT"):
                 bpy.data.objects.remove(obj_)
         render.setup_closeup(obj, [mannequin], resolution=args.resolution, samples=args.samples, band=band)
