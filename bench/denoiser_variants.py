@@ -31,6 +31,8 @@ VARIANTS = {
     "(24,48,64) stride 2": {"widths": (24, 48, 64), "stem_stride": 2},
     "(32,48,64) stride 2": {"widths": (32, 48, 64), "stem_stride": 2},
     "(32,64,96) stride 2": {"widths": (32, 64, 96), "stem_stride": 2},
+    "(32,48,64) stride 2 + fine 16": {"widths": (32, 48, 64), "stem_stride": 2, "fine_width": 16},
+    "(32,48,64) stride 2 + fine 24": {"widths": (32, 48, 64), "stem_stride": 2, "fine_width": 24},
 }
 
 

@@ -51,3 +51,55 @@ def test_space_to_depth_stem_keeps_even_shapes_at_a_third_of_the_cost():
     strided = DenoiserConfig(widths=(32, 48, 64), stem_stride=2)
     assert Denoiser(strided).multiple == 8
     assert kmac(strided) < 0.45 * kmac(DenoiserConfig())
+
+
+def _shift_error(m: Denoiser) -> float:
+    """How far ``m`` is from answering a one-texel shift of an impulse with its output shifted
+    by one texel (relative to the output's size; away from the borders)."""
+    impulse = torch.zeros(1, 3, 24, 32)
+    impulse[0, 2, 12, 15] = 1.0
+    zeros, t = torch.zeros(1, 18, 24, 32), torch.tensor([5])
+    with torch.no_grad():
+        a, b = m(impulse, zeros, t), m(torch.roll(impulse, 1, dims=3), zeros, t)
+    return float((torch.roll(a, 1, dims=3)[..., 4:-4] - b[..., 4:-4]).abs().max() / a.abs().max())
+
+
+def test_full_resolution_branch_starts_at_zero_and_makes_single_texel_detail():
+    """The fine branch adds nothing before training and keeps every shape; unlike the
+    space-to-depth U-Net, it answers a one-texel shift with its output shifted by one texel."""
+    cfg = DenoiserConfig(widths=(16, 32), mid_blocks=1, stem_stride=2, fine_width=8)
+    m = Denoiser(cfg).eval()
+    with torch.no_grad():
+        assert (
+            torch.count_nonzero(m(torch.randn(1, 3, 24, 32), torch.randn(1, 18, 24, 32), torch.tensor([7])))
+            == 0
+        )
+    assert parameter_count(m) > parameter_count(
+        Denoiser(DenoiserConfig(**{**cfg.to_json(), "fine_width": 0}))
+    )
+    torch.manual_seed(0)
+    coarse = Denoiser(cfg).eval()
+    torch.nn.init.normal_(coarse.head[-1].weight)  # the U-Net alone
+    torch.nn.init.normal_(m.fine["head"][-1].weight)  # the fine branch alone, fed nothing by the U-Net
+    torch.nn.init.zeros_(m.fine["lift"][0].weight)
+    torch.nn.init.zeros_(m.fine["lift"][0].bias)
+    assert _shift_error(coarse) > 0.1
+    assert _shift_error(m) < 1e-4
+
+
+def test_full_resolution_branch_exports_to_onnx_equal_to_torch(tmp_path):
+    import numpy as np
+
+    from core.refiner.export import export_onnx, max_difference
+    from core.refiner.modelfile import save_model
+
+    cfg = DenoiserConfig(widths=(16, 32), mid_blocks=1, stem_stride=2, fine_width=8)
+    torch.manual_seed(1)
+    m = Denoiser(cfg)
+    torch.nn.init.normal_(m.head[-1].weight, std=0.05)
+    torch.nn.init.normal_(m.fine["head"][-1].weight, std=0.05)
+    tensors = {k: v.detach().numpy() for k, v in m.state_dict().items()}
+    desc = {"network": cfg.to_json(), "residual_scale_cm": [1.0, 1.0, 1.0]}
+    path = save_model(tmp_path / "fine", tensors, desc)
+    export_onnx(path)
+    assert np.isfinite(max_difference(path, shape=(2, 24, 40))) and max_difference(path, (2, 24, 40)) < 1e-4
