@@ -360,6 +360,16 @@ def diversity_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def merged_rows(files: list[list[dict]]) -> list[dict]:
+    """The rows of several results files; a later file's row replaces an earlier one of the same
+    garment, base, method and seed (a re-measured method), keeping the earlier order."""
+    merged: dict[tuple, dict] = {}
+    for rows in files:
+        for r in rows:
+            merged[(r["id"], r["base"], r["method"], r["seed"])] = r
+    return list(merged.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
@@ -381,11 +391,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-meshes", default=None, help="folder for each result's mesh (seed 0) as .npz")
     ap.add_argument("--per-family", type=int, default=None, help="the first N garments of each family")
     ap.add_argument(
-        "--tables", nargs="+", default=None, help="only print the tables of earlier results JSON files"
+        "--tables",
+        nargs="+",
+        default=None,
+        help="only print the tables of earlier results JSON files (a later file's row replaces an "
+        "earlier one of the same garment, base, method and seed)",
     )
     args = ap.parse_args(argv)
     if args.tables:
-        rows = [row for f in args.tables for row in json.loads(Path(f).read_text())["rows"]]
+        rows = merged_rows([json.loads(Path(f).read_text())["rows"] for f in args.tables])
         print(summary_table(rows))
         print()
         print(family_table(rows))

@@ -75,3 +75,20 @@ def test_results_rows_for_both_bases_and_the_pencil_dress(v2_test_folder, tiny_m
     assert cells[2] == f"{mean:.2f}"
     if cells[2] != cells[3]:  # equal after rounding: the verdict compares unrounded means
         assert cells[4] == ("met" if float(cells[2]) > float(cells[3]) else "**missed**")
+
+
+def test_a_later_results_file_replaces_the_rows_it_remeasured():
+    from results import merged_rows
+
+    def row(gid, method, value):
+        return {"id": gid, "base": "lowpass", "method": method, "seed": 0, "value": value}
+
+    old = [row("a", "base", 1), row("a", "refiner_5", 2), row("b", "refiner_5", 3)]
+    new = [row("a", "refiner_5", 20), row("b", "refiner_10", 4)]
+    merged = merged_rows([old, new])
+    assert [(r["id"], r["method"], r["value"]) for r in merged] == [
+        ("a", "base", 1),
+        ("a", "refiner_5", 20),
+        ("b", "refiner_5", 3),
+        ("b", "refiner_10", 4),
+    ]
