@@ -84,6 +84,15 @@ def test_a_coarse_mesh_with_its_pattern_is_upsampled_with_charts(model, garment)
     assert out.panel_ids is not None and out.pattern_uv.shape == (len(out.vertices), 2)
     assert out.report["median_edge_out_cm"] < out.report["median_edge_in_cm"] / 1.3
     assert out.report["material"] == "soft" and set(out.report["seconds"]) >= {"charts", "raster", "denoise"}
+    # the new mesh's base is what the model read (seams closed, de-faceted); the key holds only
+    # the wrinkles: at strength 0 nothing moves, and the key scales linearly
+    flat = Refiner(model).refine(base, RefineOptions(material="soft", strength=0.0))
+    assert np.allclose(flat.vertices, flat.base_vertices) and np.allclose(
+        flat.base_vertices, out.base_vertices
+    )
+    half = Refiner(model).refine(base, RefineOptions(material="soft", strength=0.5))
+    assert np.allclose(half.offsets, 0.5 * out.offsets, atol=1e-6)
+    assert np.allclose(out.base_vertices, out.charts.close_seams(out.base_vertices))
 
 
 def test_garmentcode_drape_refines_through_its_uv_islands(model):

@@ -62,7 +62,7 @@ class RefineOptions:
 @dataclass
 class RefineResult:
     vertices: np.ndarray  # (V, 3) refined
-    base_vertices: np.ndarray  # (V, 3) the base (upsampled when it was)
+    base_vertices: np.ndarray  # (V, 3) the base as given, or the upsampled one (seams closed, de-faceted)
     faces: np.ndarray
     offsets: np.ndarray  # vertices - base_vertices (strength applied)
     charts: Charts
@@ -249,7 +249,10 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     lap("denoise")
     images = [img * refiner.scale[:, None, None] for img in images]
     wrinkles = world_offsets(rast, images, frames, len(verts), cap=offset_cap(verts))
-    offsets = (closed - verts + wrinkles) * options.strength  # relative to the base as given
+    if upsampled:  # a new mesh: its base is the surface the model read (seams closed, no facets)
+        base_out, offsets = closed, wrinkles * options.strength
+    else:  # the user's own vertices stay the base, exactly; closing the seams is part of the key
+        base_out, offsets = verts, (closed - verts + wrinkles) * options.strength
     lap("sample_back")
     report = {
         "vertices_in": n_in,
@@ -272,8 +275,8 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
         "seconds": times,
     }
     return RefineResult(
-        vertices=verts + offsets,
-        base_vertices=verts,
+        vertices=base_out + offsets,
+        base_vertices=base_out,
         faces=faces,
         offsets=offsets,
         charts=charts,
