@@ -383,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "results.json"))
     ap.add_argument("--refiner-run", default=None, help="the refiner's run folder (default: <runs>/refiner)")
     ap.add_argument(
+        "--regression-run",
+        default=None,
+        help="the regression baseline's run folder (default: <runs>/regression)",
+    )
+    ap.add_argument(
         "--garmentcode",
         default=None,
         help="also GarmentCode's pencil dress folder (../shared/garmentcode/dress_pencil)",
@@ -428,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         models["noise"] = SpectrumNoise.from_json(json.loads((runs / "noise" / "noise.json").read_text()))
     for key in ("refiner", "regression"):
         if any(m.startswith(key) for m in methods):
-            run = Path(args.refiner_run) if key == "refiner" and args.refiner_run else runs / key
+            chosen = {"refiner": args.refiner_run, "regression": args.regression_run}[key]
+            run = Path(chosen) if chosen else runs / key
             models[key] = Refiner(run / "refiner.json")
     seeds = [int(x) for x in args.seeds.split(",")]
     rows = []
