@@ -65,7 +65,8 @@ def card(name: str, desc: dict, history: dict, files: dict[str, int], onnx_diff:
 
 - **What**: few-step residual diffusion over chart images ({desc["objective"]}, target {target}),
   a U-Net of {rec["parameters"]:,} parameters (widths {net["widths"]}, stem stride
-  {net.get("stem_stride", 1)}, full-resolution branch width {net.get("fine_width", 0)}), {desc["pitch_cm"]} cm per chart pixel, {desc["default_steps"]} sampler
+  {net.get("stem_stride", 1)}, full-resolution branch width {net.get("fine_width", 0)}),
+  {desc["pitch_cm"]} cm per chart pixel, {desc["default_steps"]} sampler
   steps by default (plans for {plans} stored), conditions: {conditions}.
 - **Data**: `{cfg["data"]}`: {rec["train_garments"]} training garments, {rec["examples"]} examples
   (bases: {", ".join(cfg["bases"])}); fine mesh edge {rec["target_edge_cm"]:.2f} cm (box edge
