@@ -108,10 +108,27 @@ def test_garmentcode_drape_refines_through_its_uv_islands(model):
     assert coarse.upsampled and len(coarse.vertices) > 3 * len(obj.vertices)
 
 
-def test_a_mesh_without_charts_is_refused_clearly(model):
+TINY_NUVO = {"hidden": 32, "layers": 2, "iterations": 30, "points": 256, "uv_samples": 32}
+
+
+def test_a_mesh_without_charts_refines_through_nuvo_charts(model):
     obj = read_obj_corners(GC / "dress_pencil_sim.obj")
-    with pytest.raises(MeshError, match="neither panel ids"):
-        Refiner(model).refine(RefineInput(obj.vertices, obj.faces, source="x.obj"))
+    seen = []
+    options = RefineOptions(edge_length=1.0, nuvo=TINY_NUVO, progress=lambda *a: seen.append(a))
+    out = Refiner(model).refine(RefineInput(obj.vertices, obj.faces, source="x.obj"), options)
+    charts = out.report["charts"]
+    assert charts["source"] == "nuvo" and charts["count"] >= 2 and not charts["rest_known"]
+    assert seen[-1] == ("nuvo", 30, 30)
+    assert not out.upsampled and np.array_equal(out.faces, obj.faces)  # one vertex a vertex: welded
+    assert out.uv.shape[1] == 2 and out.uv_faces.shape == obj.faces.shape  # the Nuvo UVs come along
+    assert 0.0 <= out.uv.min() and out.uv.max() <= 1.0
+    assert np.isfinite(out.vertices).all() and np.linalg.norm(out.offsets, axis=1).max() > 0
+
+
+def test_a_tiny_mesh_without_charts_is_refused_clearly(model):
+    v = np.array([(0, 0, 0), (1, 0, 0), (0, 1, 0)], float)
+    with pytest.raises(MeshError, match="neither panel ids.*too few to fit Nuvo"):
+        Refiner(model).refine(RefineInput(v, np.array([[0, 1, 2]]), source="x.obj"))
 
 
 def _cli(*args: str, under_bpy: bool = False):

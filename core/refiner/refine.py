@@ -1,17 +1,18 @@
 """The one inference call the CLI and the Blender button share: base mesh (+ pattern) ->
 refined mesh, offsets, charts and a report.
 
-Stages (each timed in the report): charts (pattern > UV islands > a clear error until Nuvo
-charts exist), upsampling to the model's edge when the base is coarser than 1.3x it,
-conditioning features, rasterising, denoising (K sampler steps through onnxruntime or
-torch), sampling the residual back, seam averaging and the offset cap. Without upsampling
-the vertex order is kept exactly; with it the refined mesh is the re-tessellated one and
-keeps charts and UVs.
+Stages (each timed in the report): charts (pattern > UV islands > Nuvo charts fitted to the
+mesh, which needs torch; without torch a clear error), upsampling to the model's edge when the
+base is coarser than 1.3x it, conditioning features, rasterising, denoising (K sampler steps
+through onnxruntime or torch), sampling the residual back, seam averaging and the offset cap.
+Without upsampling the vertex order is kept exactly; with it the refined mesh is the
+re-tessellated one and keeps charts and UVs.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from .runtime import OnnxRuntime, TorchRuntime
 from .sampling import denoise_charts
 from .schedule import NoiseSchedule, SamplerPlan
 from .upsample import defacet, median_edge, needs_upsampling, upsample_uv_mesh, upsample_with_pattern
+
+MIN_NUVO_FACES = 64
+"""Fewer faces than this cannot be charted by a fit: such a mesh is refused."""
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "refiner.json"
 
@@ -57,6 +61,8 @@ class RefineOptions:
     edge_length: float | None = None  # default: the model's training edge
     device: str = "auto"  # auto | cpu | cuda
     max_texels: int = DEFAULT_MAX_TEXELS
+    nuvo: dict | None = None  # NuvoConfig overrides for a mesh with no charts (default: the CPU preset)
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total) of long stages
 
 
 @dataclass
@@ -169,7 +175,12 @@ def _material(base: RefineInput, options: RefineOptions) -> str:
     return m
 
 
-def prepare_base(base: RefineInput, target_edge: float, box_edge: float | None = None):
+def prepare_base(
+    base: RefineInput,
+    target_edge: float,
+    box_edge: float | None = None,
+    options: RefineOptions | None = None,
+):
     """(vertices, faces, charts, extras for the result, upsampled) of the base at the model's edge."""
     v = np.asarray(base.vertices, np.float64)
     f = np.asarray(base.faces, np.int64)
@@ -207,11 +218,41 @@ def prepare_base(base: RefineInput, target_edge: float, box_edge: float | None =
             v, f, uv, uv_faces = upsample_uv_mesh(v, f, uv, uv_faces, target_edge)
         charts = charts_from_uv_islands(v, f, uv, uv_faces, source=base.source)
         return v, f, charts, {"uv": uv, "uv_faces": uv_faces}, upsample
-    raise MeshError(
-        "the mesh has neither panel ids with pattern coordinates nor UVs: give it its pattern, "
-        "UV-unwrap it, or fit Nuvo charts (not available yet)",
-        source=base.source,
-    )
+    uv, uv_faces = nuvo_uv(v, f, options or RefineOptions(), base.source)
+    if upsample:
+        v, f, uv, uv_faces = upsample_uv_mesh(v, f, uv, uv_faces, target_edge)
+    charts = charts_from_uv_islands(v, f, uv, uv_faces, source=base.source)
+    charts.source = "nuvo"
+    return v, f, charts, {"uv": uv, "uv_faces": uv_faces}, upsample
+
+
+def nuvo_uv(
+    vertices: np.ndarray, faces: np.ndarray, options: RefineOptions, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """A packed UV map (per corner, uv_faces) from Nuvo charts fitted to a mesh that has none."""
+    try:
+        from ..nuvo.network import NuvoConfig
+        from ..nuvo.unwrap import nuvo_unwrap
+    except ImportError as exc:  # torch is not installed (a plain Blender)
+        raise MeshError(
+            "the mesh has neither panel ids with pattern coordinates nor UVs, and fitting Nuvo "
+            f"charts needs torch ({exc}): give it its pattern, UV-unwrap it, or install torch",
+            source=source,
+        ) from exc
+    if len(faces) < MIN_NUVO_FACES:
+        raise MeshError(
+            "the mesh has neither panel ids with pattern coordinates nor UVs, and its "
+            f"{len(faces)} faces are too few to fit Nuvo charts (at least {MIN_NUVO_FACES})",
+            source=source,
+        )
+    config = NuvoConfig.cpu(**(options.nuvo or {}))
+
+    def report(i: int, n: int, _losses: dict) -> None:
+        if options.progress is not None:
+            options.progress("nuvo", i, n)
+
+    unwrap = nuvo_unwrap(vertices, faces, config, seed=options.seed, progress=report, source=source)
+    return unwrap.uv, unwrap.uv_faces
 
 
 def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> RefineResult:
@@ -230,7 +271,7 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     # re-tessellate exactly as the training data was, unless the user asked for another edge
     box_edge = None if options.edge_length else refiner.desc.get("box_edge_cm")
     n_in = len(base.vertices)
-    verts, faces, charts, extras, upsampled = prepare_base(base, target_edge, box_edge)
+    verts, faces, charts, extras, upsampled = prepare_base(base, target_edge, box_edge, options)
     closed = charts.close_seams(verts)  # seams closed before refining; offsets share them
     if upsampled:
         closed = defacet(closed, charts)  # the coarse triangles' creases are not wrinkles
