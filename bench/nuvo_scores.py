@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Nuvo charts fitted from scratch on garments whose pattern is known: scores against fitting time.
+
+    python bench/nuvo_scores.py --data data/drapes_v2 [--per-family 2] [--iterations 500,2000]
+        [--threads 2] [--out bench/results/nuvo_scores.json]
+
+Each garment's fine drape is welded along its seams (what a user's mesh without UVs looks
+like), Nuvo is fitted with the CLI's CPU preset (``NuvoConfig.cpu``) at each iteration count,
+and the charts are scored (core/nuvo/scores.py): bijectivity (share of held-out samples
+without a hash collision), cluster (share of mesh edges kept adjacent) and, against the
+pattern, the Panel L2 (cm) and the share of panels recovered as single charts. Targets
+(issue 9): bijectivity >= 0.98, cluster >= 0.95. Prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from core.dataset import load_arrays  # noqa: E402
+from core.pattern import pattern_from_dict  # noqa: E402
+
+
+def weld(
+    vertices: np.ndarray, faces: np.ndarray, pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vertices, faces, kept) with stitched vertex pairs merged (union-find; positions averaged);
+    ``kept`` maps each new vertex to one original vertex."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(vertices)
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    _, first, inverse = np.unique(label, return_index=True, return_inverse=True)
+    merged = np.zeros((len(first), 3))
+    np.add.at(merged, inverse, vertices)
+    merged /= np.bincount(inverse)[:, None]
+    new_faces = inverse[faces]
+    ok = (
+        (new_faces[:, 0] != new_faces[:, 1])
+        & (new_faces[:, 1] != new_faces[:, 2])
+        & (new_faces[:, 0] != new_faces[:, 2])
+    )
+    return merged, new_faces[ok], first
+
+
+def garments(data: Path, per_family: int) -> list[dict]:
+    rows = json.loads((data / "manifest.json").read_text())["samples"]
+    rows = [r for r in rows if r.get("split") == "test" and r.get("status", "ok") == "ok"]
+    out: list[dict] = []
+    for fam in sorted({r["family"] for r in rows}):
+        out += [r for r in rows if r["family"] == fam][:per_family]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default="data/drapes_v2")
+    ap.add_argument("--per-family", type=int, default=2)
+    ap.add_argument("--iterations", default="500,2000")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="bench/results/nuvo_scores.json")
+    args = ap.parse_args()
+
+    import torch
+
+    from core.nuvo.export import charts_from_nuvo
+    from core.nuvo.fit import fit_nuvo
+    from core.nuvo.network import NuvoConfig
+    from core.nuvo.scores import score_charts
+
+    torch.set_num_threads(args.threads)
+    data = Path(args.data)
+    results = []
+    for r in garments(data, args.per_family):
+        a = load_arrays(data, r["id"])
+        pattern = pattern_from_dict(json.loads((data / "samples" / r["id"] / "pattern.json").read_text()))
+        verts, faces, kept = weld(
+            np.asarray(a["fine_vertices"], np.float64), np.asarray(a["fine_faces"]), a["fine_seam_pairs"]
+        )
+        panel = np.asarray(a["fine_panel"])[kept]
+        outlines = [p.outline() for p in pattern.panels.values()]
+        for iters in [int(x) for x in args.iterations.split(",")]:
+            cfg = NuvoConfig.cpu(iterations=iters)
+            t = time.perf_counter()
+            fit = fit_nuvo(verts, faces, cfg, seed=args.seed)
+            charts = charts_from_nuvo(fit, verts, faces, source=r["id"])
+            seconds = time.perf_counter() - t
+            s = score_charts(charts, verts, faces, panel, outlines, list(pattern.panels), seed=args.seed)
+            row = {
+                "id": r["id"],
+                "family": r["family"],
+                "vertices": len(verts),
+                "panels": len(outlines),
+                "iterations": iters,
+                "fit_seconds": seconds,
+                "charts": charts.n_charts,
+                **{k: v for k, v in s.items() if k != "panels"},
+                "per_panel": s["panels"],
+            }
+            results.append(row)
+            print(
+                f"{r['id']:32s} {iters:5d} it {seconds:6.1f} s  charts {charts.n_charts}  "
+                f"bijectivity {s['bijectivity']:.3f}  cluster {s['cluster']:.3f}  "
+                f"panel L2 {s['panel_l2_cm']:.2f} cm  recovered {s['panels_recovered']:.2f}",
+                flush=True,
+            )
+    print("\n| iterations | garments | fit s | charts | bijectivity | cluster | Panel L2 cm | recovered |")
+    print("|---|---|---|---|---|---|---|---|")
+    for iters in sorted({x["iterations"] for x in results}):
+        rows = [x for x in results if x["iterations"] == iters]
+
+        def mean(key: str, rows=rows) -> float:
+            return float(np.nanmean([x[key] for x in rows]))
+
+        print(
+            f"| {iters} | {len(rows)} | {mean('fit_seconds'):.1f} | {mean('charts'):.1f} | "
+            f"{mean('bijectivity'):.3f} (min {min(x['bijectivity'] for x in rows):.3f}) | "
+            f"{mean('cluster'):.3f} | {mean('panel_l2_cm'):.2f} | {mean('panels_recovered'):.2f} |"
+        )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = " ".join(["python", "bench/nuvo_scores.py", *sys.argv[1:]])
+    out.write_text(json.dumps({"command": command, "rows": results}, default=float) + "\n")
+
+
+if __name__ == "__main__":
+    main()
