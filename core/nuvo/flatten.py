@@ -47,6 +47,7 @@ xatlas chart, in cm of surface.
 
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -74,6 +75,7 @@ class FlattenReport:
     components: int = 0  # connected components of the input charts' faces
     pieces: int = 0  # flattened pieces = output charts (without ``.unmapped`` ones)
     splits: int = 0  # split operations
+    grown: int = 0  # pieces cut by the disk-growing fallback at the depth limit
     bad_pieces: int = 0  # pieces kept at the depth limit with a flip, an overlap or not a disk
     not_disk_pieces: int = 0  # ... of which are not topological disks
     flipped_faces: int = 0  # faces left flipped in the bad pieces
@@ -103,19 +105,80 @@ def _compact(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return used, local.reshape(-1, 3)
 
 
+def _edge_ids(local: np.ndarray) -> tuple[np.ndarray, int]:
+    """(F, 3) id of each face's edges (v0v1, v1v2, v2v0), undirected, and the number of edges."""
+    e = np.sort(np.stack([local[:, [0, 1]], local[:, [1, 2]], local[:, [2, 0]]], axis=1), axis=2)
+    _, inverse = np.unique(e.reshape(-1, 2), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return inverse.reshape(-1, 3), int(inverse.max()) + 1
+
+
 def _components(faces: np.ndarray) -> list[np.ndarray]:
-    """Face index arrays of the connected components (faces sharing a point), largest first."""
+    """Face index arrays of the edge-connected components (faces sharing an edge), largest
+    first; faces that meet only at a point are in different components."""
     if len(faces) == 0:
         return []
-    used, local = _compact(faces)
-    n = len(used)
-    a = np.concatenate([local[:, 0], local[:, 1]])
-    b = np.concatenate([local[:, 1], local[:, 2]])
-    graph = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    edge, n_edges = _edge_ids(_compact(faces)[1])
+    n = len(faces)
+    rows = np.repeat(np.arange(n), 3)
+    graph = sp.coo_matrix((np.ones(3 * n), (rows, n + edge.ravel())), shape=(n + n_edges, n + n_edges))
     k, label = connected_components(graph, directed=False)
-    face_label = label[local[:, 0]]
-    comps = [np.flatnonzero(face_label == c) for c in range(k)]
+    _, face_label = np.unique(label[:n], return_inverse=True)
+    comps = [np.flatnonzero(face_label == c) for c in range(int(face_label.max()) + 1)]
     return sorted(comps, key=len, reverse=True)
+
+
+def _grow_disks(local: np.ndarray, key: np.ndarray) -> list[np.ndarray]:
+    """Cut faces (local point indices, edges in at most two faces) into topological disks:
+    from the unassigned face of lowest ``key``, grow a region across edges in order of ``key``,
+    adding a face only when the region stays a disk (it meets the region along one boundary edge
+    and its third point is new, or along two boundary edges), until no face can be added."""
+    edge, n_edges = _edge_ids(local)
+    faces_of_edge: list[list[int]] = [[] for _ in range(n_edges)]
+    for f, es in enumerate(edge.tolist()):
+        for e in es:
+            faces_of_edge[e].append(f)
+    region = np.full(len(local), -1, np.int64)
+    count = np.zeros(n_edges, np.int64)  # faces of the current region on each edge
+    in_region = np.zeros(int(local.max()) + 1, bool)
+    regions = []
+    for seed in np.argsort(key, kind="stable").tolist():
+        if region[seed] >= 0:
+            continue
+        r = len(regions)
+        members = [seed]
+        region[seed] = r
+        count[edge[seed]] += 1
+        in_region[local[seed]] = True
+        heap = [(float(key[g]), g) for e in edge[seed].tolist() for g in faces_of_edge[e] if region[g] < 0]
+        heapq.heapify(heap)
+        while heap:
+            _, f = heapq.heappop(heap)
+            if region[f] >= 0:
+                continue
+            c = count[edge[f]]
+            if (c > 1).any():
+                continue
+            shared = int(c.sum())
+            if shared == 1:
+                third = local[f][(int(np.argmax(c)) + 2) % 3]  # the point opposite the shared edge
+                if in_region[third]:
+                    continue
+            elif shared != 2:
+                continue
+            region[f] = r
+            members.append(f)
+            count[edge[f]] += 1
+            in_region[local[f]] = True
+            for e in edge[f].tolist():
+                for g in faces_of_edge[e]:
+                    if region[g] < 0:
+                        heapq.heappush(heap, (float(key[g]), g))
+        m = np.array(members, np.int64)
+        count[edge[m].ravel()] = 0
+        in_region[local[m].ravel()] = False
+        regions.append(m)
+    return regions
 
 
 def _disk_boundary(local: np.ndarray, n: int) -> np.ndarray | None:
@@ -188,11 +251,14 @@ def _flatten(xyz: np.ndarray, local: np.ndarray, loop: np.ndarray | None) -> _Fl
         a, b, d = int(local[0, 0]), int(local[0, 1]), float(np.linalg.norm(xyz[local[0, 0]] - xyz[local[0, 1]]))
     fixed = np.array([a, b], np.int64)
     bc = np.array([[0.0, 0.0], [max(d, 1e-12), 0.0]])
-    uv, _ = igl.lscm(np.ascontiguousarray(xyz, np.float64), np.ascontiguousarray(local, np.int64), fixed, bc)
-    uv = np.asarray(uv, np.float64).reshape(n, 2)
     area3 = _areas3(xyz, local)
+    try:
+        uv, _ = igl.lscm(np.ascontiguousarray(xyz, np.float64), np.ascontiguousarray(local), fixed, bc)
+        uv = np.asarray(uv, np.float64).reshape(n, 2)
+    except RuntimeError:  # the solver failed (a degenerate or non-manifold piece)
+        uv = np.full((n, 2), np.nan)
     if not np.isfinite(uv).all():
-        uv = np.nan_to_num(uv)
+        return _Flat(uv=np.zeros((n, 2)), scale=1.0, flipped=area3 >= 0, simple=False, ratio=np.full(len(local), np.nan))
     signed = _signed_areas2(uv, local)
     if signed.sum() < 0:  # mostly mirrored: reflect so that the piece is positively oriented
         uv[:, 1] *= -1
@@ -254,13 +320,9 @@ class _Flattener:
             if not flat.flipped.any() and flat.simple:
                 return [self._keep(faces, local, flat)]
         if depth >= self.max_depth or len(faces) < 2:
-            flat = flat or _flatten(xyz, local, None)
-            r = self.report
-            r.bad_pieces += 1
-            r.not_disk_pieces += int(loop is None)
-            r.flipped_faces += int(flat.flipped.sum())
-            r.overlapping_pieces += int(not flat.simple)
-            return [self._keep(faces, local, flat)]
+            if loop is None or (flat is not None and not np.isfinite(flat.ratio).any()):
+                return self._grown(faces, xyz, local)
+            return [self._bad(faces, local, flat, loop is None)]
         masks = _halves(xyz, local)
         side = masks[0]
         if loop is None:  # prefer a cut whose parts are all disks
@@ -276,6 +338,34 @@ class _Flattener:
             for part in _components(faces[idx]):
                 for sub, uv, scale in self.pieces(faces[idx[part]], depth + 1):
                     out.append((idx[part][sub], uv, scale))
+        return out
+
+    def _bad(self, faces: np.ndarray, local: np.ndarray, flat: _Flat, not_disk: bool):
+        r = self.report
+        r.bad_pieces += 1
+        r.not_disk_pieces += int(not_disk)
+        r.flipped_faces += int(flat.flipped.sum())
+        r.overlapping_pieces += int(not flat.simple)
+        return self._keep(faces, local, flat)
+
+    def _grown(self, faces: np.ndarray, xyz: np.ndarray, local: np.ndarray):
+        """Pieces of a part still bad at the depth limit: cut into disks (:func:`_grow_disks`
+        along its first principal axis), each flattened and kept as it comes out."""
+        centroid = xyz[local].mean(axis=1)
+        x = centroid - centroid.mean(axis=0)
+        axis = np.linalg.eigh(x.T @ x)[1][:, -1]
+        out = []
+        regions = _grow_disks(local, x @ axis)
+        self.report.grown += len(regions)
+        for m in regions:
+            used, sub = _compact(local[m])
+            loop = _disk_boundary(sub, len(used))
+            flat = _flatten(xyz[used], sub, loop)
+            if loop is None or flat.flipped.any() or not flat.simple:
+                _, uv, scale = self._bad(faces[m], sub, flat, loop is None)
+            else:
+                _, uv, scale = self._keep(faces[m], sub, flat)
+            out.append((m, uv, scale))
         return out
 
     @staticmethod
