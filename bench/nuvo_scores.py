@@ -6,7 +6,9 @@
 
 Each garment's fine drape is welded along its seams (what a user's mesh without UVs looks
 like), Nuvo is fitted with the CLI's CPU preset (``NuvoConfig.cpu``) at each iteration count,
-and the charts are scored (core/nuvo/scores.py): bijectivity (share of held-out samples
+its charts are re-flattened per chart by LSCM (core/nuvo/flatten.py; the refiner's chart
+source), an xatlas unwrap is the classical baseline, and every chart set is scored
+(core/nuvo/scores.py): bijectivity (share of held-out samples
 without a hash collision), cluster (share of mesh edges kept adjacent) and, against the
 pattern, the Panel L2 (cm) and the share of panels recovered as single charts. Targets
 (issue 9): bijectivity >= 0.98, cluster >= 0.95. Prints a table and writes JSON.
@@ -63,6 +65,82 @@ def garments(data: Path, per_family: int) -> list[dict]:
     return out
 
 
+def score_garment(data: Path, r: dict, iterations: list[int], seed: int) -> list[dict]:
+    """Rows of one garment: xatlas, then Nuvo and Nuvo + LSCM at each iteration count."""
+    from core.nuvo.export import charts_from_nuvo
+    from core.nuvo.fit import fit_nuvo
+    from core.nuvo.flatten import flatten_with_report, unwrap_xatlas
+    from core.nuvo.network import NuvoConfig
+    from core.nuvo.scores import score_charts
+
+    a = load_arrays(data, r["id"])
+    pattern = pattern_from_dict(json.loads((data / "samples" / r["id"] / "pattern.json").read_text()))
+    verts, faces, kept = weld(
+        np.asarray(a["fine_vertices"], np.float64), np.asarray(a["fine_faces"]), a["fine_seam_pairs"]
+    )
+    panel = np.asarray(a["fine_panel"])[kept]
+    outlines = [p.outline() for p in pattern.panels.values()]
+    rows: list[dict] = []
+
+    def record(method: str, iters: int, seconds: float, charts, extra: dict | None = None) -> None:
+        s = score_charts(charts, verts, faces, panel, outlines, list(pattern.panels), seed=seed)
+        rows.append(
+            {
+                "id": r["id"],
+                "family": r["family"],
+                "vertices": len(verts),
+                "panels": len(outlines),
+                "method": method,
+                "iterations": iters,
+                "seconds": seconds,
+                "charts": charts.n_charts,
+                **{k: v for k, v in s.items() if k != "panels"},
+                **(extra or {}),
+                "per_panel": s["panels"],
+            }
+        )
+        print(
+            f"{r['id']:30s} {method:9s} {iters:5d} it {seconds:6.1f} s  charts {charts.n_charts:3d}  "
+            f"bijectivity {s['bijectivity']:.3f}  cluster {s['cluster']:.3f}  "
+            f"panel L2 {s['panel_l2_cm']:.2f} cm  recovered {s['panels_recovered']:.2f}",
+            flush=True,
+        )
+
+    t = time.perf_counter()
+    atlas = unwrap_xatlas(verts, faces, source=r["id"])
+    record("xatlas", 0, time.perf_counter() - t, atlas)
+    for iters in iterations:
+        t = time.perf_counter()
+        fit = fit_nuvo(verts, faces, NuvoConfig.cpu(iterations=iters), seed=seed)
+        charts = charts_from_nuvo(fit, verts, faces, source=r["id"])
+        fit_s = time.perf_counter() - t
+        record("nuvo", iters, fit_s, charts)
+        t = time.perf_counter()
+        flat, rep = flatten_with_report(charts, verts)
+        record("nuvo+lscm", iters, fit_s + time.perf_counter() - t, flat, {"flatten": rep.to_json()})
+    return rows
+
+
+def summary(results: list[dict]) -> str:
+    """Markdown table: means over garments per method and iteration count."""
+    lines = [
+        "| method | iterations | garments | s | charts | bijectivity (min) | cluster | Panel L2 cm | rec. |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for method, iters in sorted({(x["method"], x["iterations"]) for x in results}):
+        rows = [x for x in results if x["method"] == method and x["iterations"] == iters]
+
+        def mean(key: str, rows=rows) -> float:
+            return float(np.nanmean([x[key] for x in rows]))
+
+        lines.append(
+            f"| {method} | {iters} | {len(rows)} | {mean('seconds'):.1f} | {mean('charts'):.1f} | "
+            f"{mean('bijectivity'):.3f} ({min(x['bijectivity'] for x in rows):.3f}) | "
+            f"{mean('cluster'):.3f} | {mean('panel_l2_cm'):.2f} | {mean('panels_recovered'):.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="data/drapes_v2")
@@ -75,60 +153,14 @@ def main() -> None:
 
     import torch
 
-    from core.nuvo.export import charts_from_nuvo
-    from core.nuvo.fit import fit_nuvo
-    from core.nuvo.network import NuvoConfig
-    from core.nuvo.scores import score_charts
-
     torch.set_num_threads(args.threads)
     data = Path(args.data)
-    results = []
+    iterations = [int(x) for x in args.iterations.split(",")]
+    results: list[dict] = []
     for r in garments(data, args.per_family):
-        a = load_arrays(data, r["id"])
-        pattern = pattern_from_dict(json.loads((data / "samples" / r["id"] / "pattern.json").read_text()))
-        verts, faces, kept = weld(
-            np.asarray(a["fine_vertices"], np.float64), np.asarray(a["fine_faces"]), a["fine_seam_pairs"]
-        )
-        panel = np.asarray(a["fine_panel"])[kept]
-        outlines = [p.outline() for p in pattern.panels.values()]
-        for iters in [int(x) for x in args.iterations.split(",")]:
-            cfg = NuvoConfig.cpu(iterations=iters)
-            t = time.perf_counter()
-            fit = fit_nuvo(verts, faces, cfg, seed=args.seed)
-            charts = charts_from_nuvo(fit, verts, faces, source=r["id"])
-            seconds = time.perf_counter() - t
-            s = score_charts(charts, verts, faces, panel, outlines, list(pattern.panels), seed=args.seed)
-            row = {
-                "id": r["id"],
-                "family": r["family"],
-                "vertices": len(verts),
-                "panels": len(outlines),
-                "iterations": iters,
-                "fit_seconds": seconds,
-                "charts": charts.n_charts,
-                **{k: v for k, v in s.items() if k != "panels"},
-                "per_panel": s["panels"],
-            }
-            results.append(row)
-            print(
-                f"{r['id']:32s} {iters:5d} it {seconds:6.1f} s  charts {charts.n_charts}  "
-                f"bijectivity {s['bijectivity']:.3f}  cluster {s['cluster']:.3f}  "
-                f"panel L2 {s['panel_l2_cm']:.2f} cm  recovered {s['panels_recovered']:.2f}",
-                flush=True,
-            )
-    print("\n| iterations | garments | fit s | charts | bijectivity | cluster | Panel L2 cm | recovered |")
-    print("|---|---|---|---|---|---|---|---|")
-    for iters in sorted({x["iterations"] for x in results}):
-        rows = [x for x in results if x["iterations"] == iters]
-
-        def mean(key: str, rows=rows) -> float:
-            return float(np.nanmean([x[key] for x in rows]))
-
-        print(
-            f"| {iters} | {len(rows)} | {mean('fit_seconds'):.1f} | {mean('charts'):.1f} | "
-            f"{mean('bijectivity'):.3f} (min {min(x['bijectivity'] for x in rows):.3f}) | "
-            f"{mean('cluster'):.3f} | {mean('panel_l2_cm'):.2f} | {mean('panels_recovered'):.2f} |"
-        )
+        results += score_garment(data, r, iterations, args.seed)
+    print()
+    print(summary(results))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python", "bench/nuvo_scores.py", *sys.argv[1:]])

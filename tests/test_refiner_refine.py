@@ -121,13 +121,13 @@ def test_a_mesh_without_charts_refines_through_nuvo_charts(model):
     assert seen[-1] == ("nuvo", 30, 30)
     assert not out.upsampled and np.array_equal(out.faces, obj.faces)  # one vertex a vertex: welded
     assert out.uv.shape[1] == 2 and out.uv_faces.shape == obj.faces.shape  # the Nuvo UVs come along
-    assert 0.0 <= out.uv.min() and out.uv.max() <= 1.0
+    assert out.uv.min() >= 0.0 and out.uv.max() <= 1.0
     assert np.isfinite(out.vertices).all() and np.linalg.norm(out.offsets, axis=1).max() > 0
 
 
 def test_a_tiny_mesh_without_charts_is_refused_clearly(model):
     v = np.array([(0, 0, 0), (1, 0, 0), (0, 1, 0)], float)
-    with pytest.raises(MeshError, match="neither panel ids.*too few to fit Nuvo"):
+    with pytest.raises(MeshError, match=r"neither panel ids.*too few to fit Nuvo"):
         Refiner(model).refine(RefineInput(v, np.array([[0, 1, 2]]), source="x.obj"))
 
 

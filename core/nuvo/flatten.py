@@ -5,8 +5,8 @@ A short Nuvo fit (the CPU preset) already groups the faces into compact charts, 
 (bijectivity well under its 0.98 target). :func:`flatten_charts` keeps *which face is in which
 chart* and replaces each chart's UVs by a least-squares conformal map (LSCM, libigl):
 
-- A chart's faces (those whose three points are in it) are split into connected components
-  (faces sharing a chart point).
+- A chart's faces (those whose three points are in it) are split into edge-connected components
+  (faces sharing an edge; faces that meet only at a point, a bowtie, are apart).
 - A component that is not a topological disk (an edge used by more than two faces, Euler
   characteristic V - E + F != 1, or a boundary that is not one simple loop) is split in two and
   each part is handled again. A split cuts the faces at the median of their centroids' projection
@@ -17,15 +17,19 @@ chart* and replaces each chart's UVs by a least-squares conformal map (LSCM, lib
   distance (the pair: the boundary point farthest from an arbitrary one, and the boundary point
   farthest from that, a two-sweep approximation of the farthest pair). The result is mirrored
   if most of its area is negatively oriented, scaled to cm of surface by sqrt(3D area / UV
-  area) and shifted to start at the origin.
-- A flattened disk with a flipped face (signed UV area of the opposite sign, or zero, for a face
-  of nonzero 3D area) or a self-intersecting boundary (shapely ``LinearRing.is_simple``) is split
-  along its first principal axis and the parts are handled again. A disk with neither is
-  injective (a locally injective, orientation-preserving map of a disk whose boundary is simple
-  is one-to-one), so its (u, v) are usable hash keys.
-- Splitting stops at ``max_split_depth`` levels below the component; a part still bad there is
-  kept as it flattens (a non-disk with its two fixed points picked among all its points) and
-  counted in the :class:`FlattenReport`.
+  area) and shifted to start at the origin. Faces are consistently oriented first (libigl's
+  ``bfs_orient``) when they are not.
+- A flattened disk is split along its first principal axis and the parts handled again when it
+  has a flipped face (signed UV area of the opposite sign, or zero, for a face of nonzero 3D
+  area), a self-intersecting boundary (shapely ``LinearRing.is_simple``) or a face shrunk below
+  ``min_scale`` (:data:`MIN_SCALE`). A disk without flips and with a simple boundary is injective
+  (a locally injective, orientation-preserving map of a disk whose boundary is simple is
+  one-to-one), so its (u, v) are usable hash keys; bounding the shrink keeps 3D-far points apart
+  in UV too (what the bijectivity score also asks).
+- Splitting stops at ``max_split_depth`` levels below the component. A disk still bad there is
+  kept as it flattens; a part still not a disk (or that LSCM fails on) is cut into disks by
+  greedy region growing (:func:`_grow_disks`) and each disk kept as it flattens. Pieces kept bad
+  are counted in the :class:`FlattenReport`.
 
 Every resulting piece is a chart of its own, named ``<old name>.<k>`` (k = 1, 2, ... per old
 chart), numbered in order of the old charts. Chart points are the distinct (old point, piece)
@@ -37,9 +41,11 @@ order; a face whose points span old charts (never one from
 its old point. An old point that no face of its own chart uses keeps its old uv in one extra chart
 ``<old name>.unmapped`` per old chart, so every mesh vertex keeps a chart point.
 
-``cm_per_uv`` is the per-piece scale applied to the LSCM output (cm per LSCM unit; LSCM is
-already in cm through the fixed pair, so it is close to 1), ``source`` is kept and
-``rest_known`` is False.
+``cm_per_uv`` is the per-piece scale applied to the LSCM output (cm per LSCM unit: LSCM is
+already about in cm through the fixed pair, so it is near 1; 1 for ``.unmapped`` charts),
+``source`` is kept and ``rest_known`` is False. The area distortion of a face is
+sqrt(UV area / 3D area) after that scaling (1: isometric; each piece's area-weighted mean of its
+square is 1).
 
 :func:`unwrap_xatlas` is the classical baseline: an xatlas unwrap of the whole mesh, one chart per
 xatlas chart, in cm of surface.
@@ -65,6 +71,11 @@ MAX_SPLIT_DEPTH = 6
 DEGENERATE_AREA = 1e-10
 """Faces whose 3D area is under this share of the piece's median face area are exempt from the
 flip test (a zero-area triangle rightly maps to zero UV area)."""
+MIN_SCALE = 0.5
+"""A flattened piece with a face shrunk below this linear scale (sqrt(UV area / 3D area), after
+the piece's own area scaling) is split too: the bijectivity score counts a collision where the
+map shrinks 3D distances by more than its far factor (3), and LSCM of a strongly curved piece
+(an armpit, a shoulder) shrinks its far end that much."""
 
 
 @dataclass
@@ -80,7 +91,9 @@ class FlattenReport:
     not_disk_pieces: int = 0  # ... of which are not topological disks
     flipped_faces: int = 0  # faces left flipped in the bad pieces
     overlapping_pieces: int = 0  # pieces left with a self-intersecting boundary
+    shrunk_pieces: int = 0  # pieces left with a face shrunk below ``min_scale``
     unmapped_points: int = 0  # old points used by no face of their own chart
+    min_distortion: float = 1.0  # min over faces of sqrt(UV area / 3D area) (1: isometric)
     max_distortion: float = 1.0  # max over faces of sqrt(UV area / 3D area) (1: isometric)
     median_distortion: float = 1.0  # median of the same over faces
     p05_distortion: float = 1.0  # its 5th and 95th percentiles (plain, over faces)
@@ -122,7 +135,7 @@ def _components(faces: np.ndarray) -> list[np.ndarray]:
     n = len(faces)
     rows = np.repeat(np.arange(n), 3)
     graph = sp.coo_matrix((np.ones(3 * n), (rows, n + edge.ravel())), shape=(n + n_edges, n + n_edges))
-    k, label = connected_components(graph, directed=False)
+    _, label = connected_components(graph, directed=False)
     _, face_label = np.unique(label[:n], return_inverse=True)
     comps = [np.flatnonzero(face_label == c) for c in range(int(face_label.max()) + 1)]
     return sorted(comps, key=len, reverse=True)
@@ -247,8 +260,9 @@ def _flatten(xyz: np.ndarray, local: np.ndarray, loop: np.ndarray | None) -> _Fl
     n = len(xyz)
     a, b = _far_pair(xyz, loop if loop is not None else np.arange(n))
     d = float(np.linalg.norm(xyz[a] - xyz[b]))
-    if a == b or d <= 0:
-        a, b, d = int(local[0, 0]), int(local[0, 1]), float(np.linalg.norm(xyz[local[0, 0]] - xyz[local[0, 1]]))
+    if a == b or d <= 0:  # all boundary points in one place: fix an edge instead
+        a, b = int(local[0, 0]), int(local[0, 1])
+        d = float(np.linalg.norm(xyz[a] - xyz[b]))
     fixed = np.array([a, b], np.int64)
     bc = np.array([[0.0, 0.0], [max(d, 1e-12), 0.0]])
     area3 = _areas3(xyz, local)
@@ -258,7 +272,8 @@ def _flatten(xyz: np.ndarray, local: np.ndarray, loop: np.ndarray | None) -> _Fl
     except RuntimeError:  # the solver failed (a degenerate or non-manifold piece)
         uv = np.full((n, 2), np.nan)
     if not np.isfinite(uv).all():
-        return _Flat(uv=np.zeros((n, 2)), scale=1.0, flipped=area3 >= 0, simple=False, ratio=np.full(len(local), np.nan))
+        nan = np.full(len(local), np.nan)
+        return _Flat(uv=np.zeros((n, 2)), scale=1.0, flipped=area3 >= 0, simple=False, ratio=nan)
     signed = _signed_areas2(uv, local)
     if signed.sum() < 0:  # mostly mirrored: reflect so that the piece is positively oriented
         uv[:, 1] *= -1
@@ -301,15 +316,23 @@ def _halves(xyz: np.ndarray, local: np.ndarray) -> list[np.ndarray]:
 
 
 class _Flattener:
-    def __init__(self, xyz: np.ndarray, max_depth: int, report: FlattenReport):
+    def __init__(self, xyz: np.ndarray, max_depth: int, min_scale: float, report: FlattenReport):
         self.xyz = xyz  # (P_old, 3) position of every old point
         self.max_depth = max_depth
+        self.min_scale = min_scale
         self.report = report
         self.ratios: list[np.ndarray] = []
 
+    def good(self, flat: _Flat) -> bool:
+        return not flat.flipped.any() and flat.simple and not self.shrunk(flat)
+
+    def shrunk(self, flat: _Flat) -> bool:
+        r = flat.ratio[np.isfinite(flat.ratio)]
+        return bool(len(r) and r.min() < self.min_scale)
+
     def pieces(self, faces: np.ndarray, depth: int = 0) -> list[tuple[np.ndarray, np.ndarray, float]]:
         """(face indices into ``faces``, uv (F, 3, 2) per corner, scale) of every flattened piece
-        of a connected set of faces (old point indices)."""
+        of an edge-connected set of faces (old point indices)."""
         used, local = _compact(faces)
         xyz = self.xyz[used]
         local = _orient(local)
@@ -317,12 +340,12 @@ class _Flattener:
         flat = None
         if loop is not None:
             flat = _flatten(xyz, local, loop)
-            if not flat.flipped.any() and flat.simple:
-                return [self._keep(faces, local, flat)]
+            if self.good(flat):
+                return [self._keep(faces, flat)]
         if depth >= self.max_depth or len(faces) < 2:
-            if loop is None or (flat is not None and not np.isfinite(flat.ratio).any()):
+            if loop is None or not np.isfinite(flat.ratio).any():
                 return self._grown(faces, xyz, local)
-            return [self._bad(faces, local, flat, loop is None)]
+            return [self._bad(faces, flat, False)]
         masks = _halves(xyz, local)
         side = masks[0]
         if loop is None:  # prefer a cut whose parts are all disks
@@ -340,55 +363,57 @@ class _Flattener:
                     out.append((idx[part][sub], uv, scale))
         return out
 
-    def _bad(self, faces: np.ndarray, local: np.ndarray, flat: _Flat, not_disk: bool):
+    def _grown(self, faces: np.ndarray, xyz: np.ndarray, local: np.ndarray):
+        """Pieces of a part still not a disk (or not flattenable) at the depth limit: cut into
+        disks (:func:`_grow_disks` along its first principal axis), each flattened and kept."""
+        centroid = xyz[local].mean(axis=1)
+        x = centroid - centroid.mean(axis=0)
+        axis = np.linalg.eigh(x.T @ x)[1][:, -1]
+        regions = _grow_disks(local, x @ axis)
+        self.report.grown += len(regions)
+        out = []
+        for m in regions:
+            used, sub = _compact(local[m])
+            loop = _disk_boundary(sub, len(used))
+            flat = _flatten(xyz[used], sub, loop)
+            keep = self._keep(faces[m], flat) if loop is not None and self.good(flat) else None
+            _, uv, scale = keep or self._bad(faces[m], flat, loop is None)
+            out.append((m, uv, scale))
+        return out
+
+    def _bad(self, faces: np.ndarray, flat: _Flat, not_disk: bool):
         r = self.report
         r.bad_pieces += 1
         r.not_disk_pieces += int(not_disk)
         r.flipped_faces += int(flat.flipped.sum())
         r.overlapping_pieces += int(not flat.simple)
-        return self._keep(faces, local, flat)
-
-    def _grown(self, faces: np.ndarray, xyz: np.ndarray, local: np.ndarray):
-        """Pieces of a part still bad at the depth limit: cut into disks (:func:`_grow_disks`
-        along its first principal axis), each flattened and kept as it comes out."""
-        centroid = xyz[local].mean(axis=1)
-        x = centroid - centroid.mean(axis=0)
-        axis = np.linalg.eigh(x.T @ x)[1][:, -1]
-        out = []
-        regions = _grow_disks(local, x @ axis)
-        self.report.grown += len(regions)
-        for m in regions:
-            used, sub = _compact(local[m])
-            loop = _disk_boundary(sub, len(used))
-            flat = _flatten(xyz[used], sub, loop)
-            if loop is None or flat.flipped.any() or not flat.simple:
-                _, uv, scale = self._bad(faces[m], sub, flat, loop is None)
-            else:
-                _, uv, scale = self._keep(faces[m], sub, flat)
-            out.append((m, uv, scale))
-        return out
+        r.shrunk_pieces += int(self.shrunk(flat))
+        return self._keep(faces, flat)
 
     @staticmethod
     def _is_disk(faces: np.ndarray) -> bool:
         used, local = _compact(faces)
-        return _disk_boundary(_orient(local), len(used)) is not None
+        return _disk_boundary(local, len(used)) is not None
 
-    def _keep(self, faces: np.ndarray, local: np.ndarray, flat: _Flat):
+    def _keep(self, faces: np.ndarray, flat: _Flat):
+        """All of ``faces`` as one piece: (face indices, per corner uv, scale)."""
         self.ratios.append(flat.ratio)
-        # per corner uv of the original (not reoriented) corner order: look points up by index
-        used = np.unique(faces)
+        used = np.unique(faces)  # flat.uv is indexed like _compact(faces)
         return np.arange(len(faces)), flat.uv[np.searchsorted(used, faces)], flat.scale
 
 
 def flatten_with_report(
-    charts: Charts, vertices: np.ndarray, max_split_depth: int = MAX_SPLIT_DEPTH
+    charts: Charts,
+    vertices: np.ndarray,
+    max_split_depth: int = MAX_SPLIT_DEPTH,
+    min_scale: float = MIN_SCALE,
 ) -> tuple[Charts, FlattenReport]:
     """:func:`flatten_charts` and its :class:`FlattenReport`."""
     start = time.perf_counter()
     vertices = np.asarray(vertices, np.float64).reshape(-1, 3)
     faces = np.asarray(charts.faces, np.int64).reshape(-1, 3)
     report = FlattenReport(charts_in=charts.n_charts)
-    worker = _Flattener(vertices[charts.vertex], max_split_depth, report)
+    worker = _Flattener(vertices[charts.vertex], max_split_depth, min_scale, report)
     fc = charts.chart[faces]
     one = (fc[:, 0] == fc[:, 1]) & (fc[:, 0] == fc[:, 2])
     face_chart = np.where(one, fc[:, 0], -1)
@@ -419,7 +444,7 @@ def flatten_with_report(
     corner_point = faces[charted].ravel()
     corner_piece = np.repeat(piece_of_face[charted], 3)
     key = corner_piece * n_old + corner_point
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     old_point = corner_point[first]
     point_chart = corner_piece[first]
     point_uv = corner_uv[charted].reshape(-1, 2)[first]
@@ -452,6 +477,7 @@ def flatten_with_report(
     ratios = np.concatenate(worker.ratios) if worker.ratios else np.zeros(0)
     ratios = ratios[np.isfinite(ratios)]
     if len(ratios):
+        report.min_distortion = float(ratios.min())
         report.max_distortion = float(ratios.max())
         report.median_distortion = float(np.median(ratios))
         report.p05_distortion, report.p95_distortion = (float(q) for q in np.percentile(ratios, [5, 95]))
@@ -471,10 +497,15 @@ def flatten_with_report(
     return out, report
 
 
-def flatten_charts(charts: Charts, vertices: np.ndarray, max_split_depth: int = MAX_SPLIT_DEPTH) -> Charts:
+def flatten_charts(
+    charts: Charts,
+    vertices: np.ndarray,
+    max_split_depth: int = MAX_SPLIT_DEPTH,
+    min_scale: float = MIN_SCALE,
+) -> Charts:
     """The charts with each chart's UV replaced by fold-free LSCM flattenings of its pieces (see
     the module docstring); ``vertices`` (V, 3) in cm, indexed by ``charts.vertex``."""
-    return flatten_with_report(charts, vertices, max_split_depth)[0]
+    return flatten_with_report(charts, vertices, max_split_depth, min_scale)[0]
 
 
 # ---------------------------------------------------------------------------------------------

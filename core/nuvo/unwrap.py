@@ -2,9 +2,11 @@
 
 :func:`nuvo_unwrap` fits Nuvo charts (:func:`~core.nuvo.fit.fit_nuvo`, the CPU preset by
 default), exports them as :class:`~core.refiner.charts.Charts` (faces never span charts, seam
-vertices duplicated, UVs in cm of surface) and packs the charts side by side into one UV map
-(per face corner, one uniform scale), so the mesh can be written with UVs and refined through
-the same UV-island path as any unwrapped garment.
+vertices duplicated, UVs in cm of surface), by default replaces each chart's learned UVs by
+fold-free LSCM flattenings of its pieces (:func:`~core.nuvo.flatten.flatten_charts`: the face
+assignment is kept, a chart that is not a disk or flattens badly is split) and packs the charts
+side by side into one UV map (per face corner, one uniform scale), so the mesh can be written
+with UVs and refined through the same UV-island path as any unwrapped garment.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from ..refiner.charts import Charts
 from .export import charts_from_nuvo
 from .fit import NuvoFit, fit_nuvo
+from .flatten import flatten_with_report
 from .network import NuvoConfig
 
 GAP_CM = 2.0
@@ -68,21 +71,32 @@ def nuvo_unwrap(
     progress: Callable[[int, int, dict], None] | None = None,
     device: str = "cpu",
     source: str = "<mesh>",
+    flatten: bool = True,
 ) -> NuvoUnwrap:
-    """Fit Nuvo charts to a mesh in cm (no UVs, no panel ids) and pack them into a UV map."""
+    """Fit Nuvo charts to a mesh in cm (no UVs, no panel ids) and pack them into a UV map.
+    ``flatten``: re-flatten the charts' UVs (:func:`~core.nuvo.flatten.flatten_charts`) before
+    packing; the report then holds the flattening's counts under ``"flatten"`` and
+    ``"charts"`` counts the flattened pieces (``"fitted_charts"`` the exported Nuvo charts)."""
     start = time.perf_counter()
     vertices = np.asarray(vertices, np.float64).reshape(-1, 3)
     faces = np.asarray(faces, np.int64).reshape(-1, 3)
     config = config or NuvoConfig.cpu()
     fit = fit_nuvo(vertices, faces, config, seed=seed, progress=progress, device=device)
     charts = charts_from_nuvo(fit, vertices, faces, source=source)
+    fitted_charts = charts.n_charts
+    flat_report = None
+    if flatten:
+        charts, flat_report = flatten_with_report(charts, vertices)
     uv, cm_per_uv = pack_charts(charts)
     report = {
         "charts": charts.n_charts,
+        "fitted_charts": fitted_charts,
         "iterations": config.iterations,
         "fit_seconds": fit.seconds,
         "final_losses": dict(fit.losses),
     }
+    if flat_report is not None:
+        report["flatten"] = flat_report.to_json()
     return NuvoUnwrap(
         charts=charts,
         uv=uv,
