@@ -28,32 +28,19 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from core.dataset import load_arrays  # noqa: E402
+from core.garment_mesh import weld_seams  # noqa: E402
 from core.pattern import pattern_from_dict  # noqa: E402
 
 
-def weld(
-    vertices: np.ndarray, faces: np.ndarray, pairs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vertices, faces, kept) with stitched vertex pairs merged (union-find; positions averaged);
-    ``kept`` maps each new vertex to one original vertex."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(vertices)
-    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    _, first, inverse = np.unique(label, return_index=True, return_inverse=True)
-    merged = np.zeros((len(first), 3))
-    np.add.at(merged, inverse, vertices)
-    merged /= np.bincount(inverse)[:, None]
-    new_faces = inverse[faces]
-    ok = (
-        (new_faces[:, 0] != new_faces[:, 1])
-        & (new_faces[:, 1] != new_faces[:, 2])
-        & (new_faces[:, 0] != new_faces[:, 2])
+def welded_garment(a: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(vertices, faces, panel id, index) of a sample's fine drape welded along its seams;
+    ``index[v]`` is the welded vertex of fine vertex v."""
+    verts, faces, index = weld_seams(
+        np.asarray(a["fine_vertices"], np.float64), np.asarray(a["fine_faces"]), a["fine_seam_pairs"]
     )
-    return merged, new_faces[ok], first
+    panel = np.zeros(len(verts), np.int64)
+    panel[index] = np.asarray(a["fine_panel"])  # a seam vertex takes one of its panels
+    return verts, faces, panel, index
 
 
 def garments(data: Path, per_family: int) -> list[dict]:
@@ -75,10 +62,7 @@ def score_garment(data: Path, r: dict, iterations: list[int], seed: int) -> list
 
     a = load_arrays(data, r["id"])
     pattern = pattern_from_dict(json.loads((data / "samples" / r["id"] / "pattern.json").read_text()))
-    verts, faces, kept = weld(
-        np.asarray(a["fine_vertices"], np.float64), np.asarray(a["fine_faces"]), a["fine_seam_pairs"]
-    )
-    panel = np.asarray(a["fine_panel"])[kept]
+    verts, faces, panel, _ = welded_garment(a)
     outlines = [p.outline() for p in pattern.panels.values()]
     rows: list[dict] = []
 
