@@ -5,13 +5,15 @@
         [--out bench/results/nuvo_refine.json]
 
 Per held-out garment, the low-pass base (the fine drape's large-scale shape, so placement can
-be measured) is refined twice with the bundled model at its defaults: (a) with its pattern
-(panel ids + pattern uv: the refiner's chart source a), (b) welded along its seams and stripped
-of everything but positions and faces, so the refiner fits Nuvo charts itself (source c: the CPU
-preset, LSCM re-flattened, strain unknown), exactly as ``scripts/refine.py`` on such a mesh. Both
-are measured against the fine drape on the fine topology (``core.refiner.evaluation``): detail
-over the fine drape's at 0.5 / 1 / 2 / 4 cm, placement, large-scale error, seam gap, and the
-seconds each refine took. Prints a table and writes JSON.
+be measured) is refined three times with the bundled model at its defaults: (a) with its
+pattern (panel ids + pattern uv: the refiner's chart source a), (b) with the pattern's uv as
+the mesh's own UV islands (source b: the same charts, but no rest shape, so no strain), (c)
+welded along its seams and stripped of everything but positions and faces, so the refiner fits
+Nuvo charts itself (source c: the CPU preset, LSCM re-flattened, turned up, strain unknown),
+exactly as ``scripts/refine.py`` on such a mesh. All three are measured against the fine drape
+on the fine topology (``core.refiner.evaluation``): detail over the fine drape's at 0.5 / 1 /
+2 / 4 cm, placement, large-scale error, seam gap, and the seconds each refine took. Prints a
+table and writes JSON.
 """
 
 from __future__ import annotations
@@ -80,15 +82,21 @@ def main() -> None:
         t = time.perf_counter()
         out = refiner.refine(RefineInput(base, faces, a["fine_panel"], a["fine_uv"], pattern=pattern), opts)
         pattern_row = measure(out.vertices, fine, faces, base, pairs, time.perf_counter() - t, out.report)
+        t = time.perf_counter()
+        islands = RefineInput(
+            base, faces, uv=np.asarray(a["fine_uv"]) / 100.0, uv_faces=faces, source=r["id"]
+        )
+        out = refiner.refine(islands, opts)
+        islands_row = measure(out.vertices, fine, faces, base, pairs, time.perf_counter() - t, out.report)
         welded, welded_faces, index = weld_seams(base, faces, pairs)
         t = time.perf_counter()
         out = refiner.refine(RefineInput(welded, welded_faces, source=r["id"]), opts)
         nuvo_row = measure(out.vertices[index], fine, faces, base, pairs, time.perf_counter() - t, out.report)
-        for source, m in (("pattern", pattern_row), ("nuvo", nuvo_row)):
+        for source, m in (("pattern", pattern_row), ("uv_islands", islands_row), ("nuvo", nuvo_row)):
             rows.append({"id": r["id"], "family": r["family"], "source": source, **m})
             d = m["detail_ratio"]
             print(
-                f"{r['id']:30s} {source:8s} detail "
+                f"{r['id']:30s} {source:10s} detail "
                 f"{d['0.5']:.2f} / {d['1']:.2f} / {d['2']:.2f} / {d['4']:.2f}"
                 f"  placement {m['placement']['overall']:.2f}  LSE {m['large_scale_error_cm']:.3f}"
                 f"  seam gap {m['seam_gap_cm']['refined']:.4f}  {m['seconds']:.1f} s"
@@ -100,7 +108,7 @@ def main() -> None:
         "seam gap cm | refine s |"
     )
     print("|---|---|---|---|---|---|---|")
-    for source in ("pattern", "nuvo"):
+    for source in ("pattern", "uv_islands", "nuvo"):
         sel = [x for x in rows if x["source"] == source]
         det = " / ".join(f"{np.mean([x['detail_ratio'][r] for x in sel]):.2f}" for r in RADII)
         print(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -22,6 +22,12 @@ from .export import charts_from_nuvo
 from .fit import NuvoFit, fit_nuvo
 from .flatten import flatten_with_report
 from .network import NuvoConfig
+
+UP_AXIS = 1
+"""The world's up axis (Y up, the refiner's convention)."""
+MIN_SLOPE = 0.2
+"""Charts whose height changes less than this many cm per cm of UV (lying flat, e.g. a
+shoulder) keep their orientation: their up direction is not defined well enough."""
 
 GAP_CM = 2.0
 """Space between packed charts, cm of surface (keeps raster texels of neighbours apart)."""
@@ -38,6 +44,33 @@ class NuvoUnwrap:
     fit: NuvoFit
     seconds: float
     report: dict = field(default_factory=dict)
+
+
+def orient_up(charts: Charts, vertices: np.ndarray, up_axis: int = UP_AXIS) -> Charts:
+    """Rotate each chart in its plane so that up on the garment is +v, as on a sewing pattern.
+
+    The refiner was trained on pattern charts, whose panels hang with +v up (tilted by at most
+    about 55 degrees on sleeves and side panels); a classical flattening puts its charts at any
+    angle. Per chart, the height (``vertices[:, up_axis]``) is fitted as a linear function of
+    (u, v) by least squares; its gradient is the chart's up direction, turned onto +v."""
+    uv = np.asarray(charts.uv, np.float64).copy()
+    height = np.asarray(vertices, np.float64)[charts.vertex, up_axis]
+    for c in range(charts.n_charts):
+        m = charts.chart == c
+        if m.sum() < 3:
+            continue
+        pts = uv[m]
+        centre = pts.mean(axis=0)
+        design = np.c_[pts - centre, np.ones(len(pts))]
+        grad = np.linalg.lstsq(design, height[m], rcond=None)[0][:2]
+        slope = float(np.linalg.norm(grad))
+        if slope < MIN_SLOPE:
+            continue
+        angle = np.pi / 2 - np.arctan2(grad[1], grad[0])  # turns grad onto +v
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        turned = (pts - centre) @ rot.T
+        uv[m] = turned - turned.min(axis=0)
+    return replace(charts, uv=uv)
 
 
 def pack_charts(charts: Charts, gap_cm: float = GAP_CM) -> tuple[np.ndarray, float]:
@@ -87,6 +120,7 @@ def nuvo_unwrap(
     flat_report = None
     if flatten:
         charts, flat_report = flatten_with_report(charts, vertices)
+    charts = orient_up(charts, vertices)
     uv, cm_per_uv = pack_charts(charts)
     report = {
         "charts": charts.n_charts,
