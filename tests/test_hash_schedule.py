@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from core.garment_fit.hash_schedule import HashSizeSchedule
@@ -21,7 +23,7 @@ def test_schedule_scales_with_the_iteration_count_and_never_grows():
     its = [i for i, _ in s.shrinks()]
     assert its == [800, 1000, 1200, 1400]
     sizes = [s.size_at(i) for i in range(2_000)]
-    assert all(a >= b for a, b in zip(sizes, sizes[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(sizes))
 
 
 def test_a_floor_drops_shrinks_that_would_not_shrink():

@@ -42,13 +42,13 @@ def test_a_turned_chart_is_turned_back_so_that_up_is_plus_v():
 
 
 def test_a_flat_lying_chart_keeps_its_orientation():
-    v, f, charts = _sheet(0.7)
+    v, _, charts = _sheet(0.7)
     flat = v[:, [0, 2, 1]] * np.array([1.0, 0.0, 1.0]) + np.array([0.0, 5.0, 0.0])  # y constant
     assert np.array_equal(orient_up(charts, flat).uv, charts.uv)
 
 
 def test_packed_charts_share_one_scale_and_do_not_overlap():
-    v, f, charts = _sheet(0.3)
+    _, _, charts = _sheet(0.3)
     uv, cm_per_uv = pack_charts(charts)
     assert uv.min() >= 0 and uv.max() <= 1 + 1e-12
     assert np.allclose(uv * cm_per_uv - (uv * cm_per_uv).min(axis=0), charts.uv - charts.uv.min(axis=0))
