@@ -7,6 +7,12 @@
 
 Writes DIR/refiner.safetensors + refiner.json (the model), optimizer.pt and history.json;
 ``--resume`` continues from them.
+
+A config with ``kind: garment_fit`` (configs/fit.yaml) runs the per-garment fit instead
+(core/garment_fit/two_stage.py, stage 1 only so far) on the ``--sample_idx``-th training garment
+(after ``--material``), writing DIR/field.safetensors + fit.json:
+
+    python scripts/train.py --config configs/fit.yaml --sample_idx 5 --material stiff --diffusion_steps 10
 """
 
 from __future__ import annotations
@@ -63,8 +69,95 @@ def config_from_args(args: argparse.Namespace):
     return TrainConfig.from_dict(raw)
 
 
+def fit_main(args: argparse.Namespace, raw: dict) -> int:
+    """The per-garment fit (``kind: garment_fit``)."""
+    import json
+
+    from core.dataset import load_arrays
+    from core.garment_fit.details import format_details
+    from core.garment_fit.two_stage import FitConfig, fit_garment
+    from core.refiner.training import TrainConfig, _filter
+
+    for key in ("data", "out", "sample_idx", "diffusion_steps", "threads", "seed", "material"):
+        if getattr(args, key) is not None:
+            raw[key] = getattr(args, key)
+    if args.steps is not None:
+        raw["iterations"] = args.steps
+    cfg = FitConfig.from_dict(raw)
+    manifest = json.loads((Path(cfg.data) / "manifest.json").read_text())
+    rows = [r for r in manifest["samples"] if r["status"] == "ok" and r["split"] == "train"]
+    sel = TrainConfig(
+        data=cfg.data,
+        sample_idx=cfg.sample_idx if cfg.sample_idx is not None else 0,
+        materials=(cfg.material,) if cfg.material else None,
+    )
+    row = _filter(sel, rows, "train")[0]
+    folder = Path(cfg.data) / "samples" / row["id"]
+    arrays = {**load_arrays(cfg.data, row["id"]), **{k: row[k] for k in ("id", "family", "material")}}
+    pattern_file = folder / "pattern.json"
+    pattern = json.loads(pattern_file.read_text()) if pattern_file.exists() else None
+    print(f"garment {row['id']} ({row['family']}, {row['material']}): training garment {sel.sample_idx}")
+    bar = None
+
+    def progress(i: int, n: int, info: dict) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=n, desc="stage 1", unit="it")
+        bar.n = i
+        post = {"nuvo": f"{info['nuvo']:.4f}", "res": f"{info['residual']:.4f}"}
+        if "heldout_mm" in info:
+            post["heldout_mm"] = f"{info['heldout_mm']:.3f}"
+        bar.set_postfix(post, refresh=False)
+        bar.refresh()
+
+    result = fit_garment(arrays, cfg, progress=progress, pattern=pattern, log=tqdm.write)
+    if bar is not None:
+        bar.close()
+    r = result.record
+    print("details analysis (base vs ground truth):")
+    print("\n".join(format_details(r["details"])))
+    s = r["residual_std_cm"]
+    print(f"residual std: {s['before_scaling']:.4f} cm before scaling -> {s['after_scaling']:.4f} after")
+    print(f"hash: T_full {r['hash']['t_full']}, finest resolution {r['hash']['finest_resolution']}")
+    for e in r["schedule"]["shrinks_done"]:
+        check = (
+            f"loss {e['loss_before']:.5f} -> {e['loss_after']:.5f} (x{e['ratio']:.3f}) "
+            f"{'within 5%' if e['within_5pct'] else 'NOT within 5%'}"
+            if e["loss_after"] is not None
+            else "check pending (beyond stage 1)"
+        )
+        share = e["share_of_t_full"]
+        print(f"shrink at {e['iteration']}: table {e['table_size']} ({share:.4g} T_full): {check}")
+    for p in r["schedule"]["pending"]:
+        print(f"shrink at {p['iteration']} to {p['table_size']}: pending (stage 2, not implemented yet)")
+    curve = ", ".join(f"{c['iteration']}: {c['heldout_mm']:.3f}" for c in r["curves"]["heldout_mm"])
+    zero = r["curves"]["zero_predictor_mm"]
+    print(f"held-out mean residual error (mm): {curve} (zero predictor {zero:.3f})")
+    sc = r["scores"]
+    line = f"Nuvo scores: charts {sc['charts']}, bijectivity {sc['bijectivity']:.3f}"
+    line += f", cluster {sc['cluster']:.3f}"
+    if "panel_l2_cm" in sc:
+        line += f", panel L2 {sc['panel_l2_cm']:.2f} cm, recovered {sc['panels_recovered']:.2f}"
+    print(line)
+    col = r["hash"]["collisions"]
+    print("collisions per level (colliding vertices): " + " ".join(str(c["n_colliding"]) for c in col))
+    t = r["target"]
+    print(
+        f"target <= {t['target_mm']} mm with table <= T_full/4: held-out {t['heldout_mm']:.3f} mm "
+        f"({'met' if t['error_met'] else 'missed'}), table {t['table_share']:.4g} T_full "
+        f"({'met' if t['table_met'] else 'missed'}) -> {'MET' if t['met'] else 'MISSED'}"
+    )
+    print(f"stage 1: {r['stage1']['iterations']} of {r['stage1']['of']} iterations; stage 2: {r['stage2']}")
+    print(f"time: {r['timings_s']['total']:.1f} s ({r['timings_s']['per_iteration'] * 1000:.0f} ms/it)")
+    print(f"fit: {result.paths['weights']}, {result.paths['json']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    raw = yaml.safe_load(Path(args.config).read_text()) or {}
+    if raw.get("kind") == "garment_fit":
+        return fit_main(args, raw)
     cfg = config_from_args(args)
     from core.refiner.training import train
 

@@ -1,0 +1,193 @@
+"""Stage 1 of the per-garment fit (core/garment_fit/two_stage.py) on one real drapes_v2 sample with a
+tiny config, and the details analysis (core/garment_fit/details.py) on hand-made meshes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+from paths import ROOT  # noqa: E402
+
+from core.dataset import load_arrays  # noqa: E402
+from core.garment_fit.details import curvature_proxy, details_analysis, normal_variation  # noqa: E402
+from core.garment_fit.two_stage import FitConfig, fit_garment  # noqa: E402
+from core.hashfield import HashEncoding  # noqa: E402
+
+V2_PART = sorted((ROOT / "datasets" / "drapes_v2_parts").glob("part-000-*.tar.xz"))
+
+TINY = {
+    "iterations": 200,  # stage 1: 100
+    "nuvo": {"n_charts": 4, "hidden": 32, "layers": 2, "points": 200, "uv_samples": 16},
+    "hash": {"n_levels": 4},
+    "network": {"n_neurons": 32},
+    "residual_points": 512,
+    "heldout_points": 2048,
+    "eval_every": 25,
+    # shrinks at 40, 60 and 80 (inside stage 1); loss checked 10 iterations after each
+    "schedule": {"points": [[0.2, 0.5], [0.3, 0.25], [0.4, 0.125]], "check_after": 500, "window": 500},
+}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """(arrays, pattern dict) of the first ok sample of the first drapes_v2 part (as in
+    tests/test_garment_fit.py)."""
+    import tarfile
+
+    if not V2_PART:
+        pytest.skip("no drapes_v2 part shipped")
+    out = tmp_path_factory.mktemp("v2two")
+    with tarfile.open(V2_PART[0]) as tar:
+        manifest = json.load(tar.extractfile("drapes_v2/manifest.json"))
+        row = next(r for r in manifest["samples"] if r["status"] == "ok")
+        prefix = f"drapes_v2/samples/{row['id']}/"
+        tar.extractall(out, members=[m for m in tar.getmembers() if m.name.startswith(prefix)], filter="data")
+    root = out / "drapes_v2"
+    pattern = json.loads((root / "samples" / row["id"] / "pattern.json").read_text())
+    return load_arrays(root, row["id"]), pattern
+
+
+@pytest.fixture(scope="module")
+def fitted(sample, tmp_path_factory):
+    arrays, pattern = sample
+    out = tmp_path_factory.mktemp("fit_out")
+    seen: list[tuple[int, int, int]] = []
+    cfg = FitConfig.from_dict({**TINY, "diffusion_steps": 10})
+    result = fit_garment(
+        arrays,
+        cfg,
+        progress=lambda i, n, info: seen.append((i, info["table_size"], info["table_rows"])),
+        out=out,
+        pattern=pattern,
+    )
+    return cfg, result, seen, out
+
+
+def test_the_table_really_shrinks_at_the_scheduled_iterations(fitted):
+    _, result, seen, _ = fitted
+    rec = result.record
+    t_full = rec["hash"]["t_full"]
+    assert rec["stage1"]["iterations"] == 100 and len(seen) == 100
+    done = rec["schedule"]["shrinks_done"]
+    assert [(e["iteration"], e["table_size"]) for e in done] == [
+        (40, round(t_full / 2)),
+        (60, round(t_full / 4)),
+        (80, round(t_full / 8)),
+    ]
+    enc_cfg = result.field.encoding.config
+    rows_for = {size: HashEncoding(replace(enc_cfg, table_size=size)).table.shape[0] for size in {t_full}}
+    for e in done:
+        rows_for[e["table_size"]] = HashEncoding(replace(enc_cfg, table_size=e["table_size"])).table.shape[0]
+    # progress i (1-based) reports the table after iteration i - 1: the new size from i = shrink + 1 on
+    for i, size, rows in seen:
+        expected = t_full
+        for e in done:
+            if i - 1 >= e["iteration"]:
+                expected = e["table_size"]
+        assert size == expected and rows == rows_for[expected]
+    assert rows_for[round(t_full / 8)] < rows_for[t_full]
+    # the final encoding holds the final table, at most T_full / 4
+    assert enc_cfg.hashmap_size == round(t_full / 8) <= t_full / 4
+    assert result.field.encoding.table.shape[0] == rows_for[round(t_full / 8)]
+    assert rec["target"]["table_met"] and rec["target"]["table_size"] == round(t_full / 8)
+    # every shrink's loss check is recorded (its verdict is whatever it was)
+    for e in done:
+        assert e["check_iteration"] == e["iteration"] + 10
+        assert e["loss_before"] > 0 and e["loss_after"] > 0
+        assert e["within_5pct"] == (e["loss_after"] <= 1.05 * e["loss_before"])
+
+
+def test_heldout_error_ends_below_the_zero_predictor(fitted):
+    rec = fitted[1].record
+    curve = rec["curves"]["heldout_mm"]
+    assert [c["iteration"] for c in curve] == [25, 50, 75, 100]
+    assert curve[-1]["heldout_mm"] < rec["curves"]["zero_predictor_mm"]
+    assert rec["target"]["heldout_mm"] == curve[-1]["heldout_mm"]
+
+
+def test_outputs_are_written_and_loadable(fitted):
+    from safetensors.torch import load_file
+
+    _, result, _, out = fitted
+    weights = load_file(str(out / "field.safetensors"))
+    table = weights["hash.encoding.table"]
+    assert table.shape == result.field.encoding.table.shape
+    assert torch.equal(table, result.field.encoding.table.detach())
+    assert any(k.startswith("hash.mlp.") for k in weights)
+    assert any(k.startswith("nuvo.texture.") for k in weights) and "nuvo.sigma" in weights
+    rec = json.loads((out / "fit.json").read_text())
+    assert rec["stage2"] == "not implemented yet" and rec["diffusion_steps"] == 10
+    assert len(rec["schedule"]["shrinks_done"]) == 3
+    assert set(rec["details"]["checks"]) == {
+        "input_details_present",
+        "residuals_significant",
+        "high_frequency_present",
+    }
+    for name in ("base", "fine"):
+        assert set(rec["details"][name]) == {"normal_variation", "curvature_proxy"}
+    assert rec["residual_std_cm"]["after_scaling"] == pytest.approx(1.0)
+    assert rec["residual_std_cm"]["before_scaling"] > 0
+    assert 0 <= rec["scores"]["bijectivity"] <= 1 and 0 <= rec["scores"]["cluster"] <= 1
+    assert "panel_l2_cm" in rec["scores"]
+    assert len(rec["hash"]["collisions"]) == 4
+
+
+def _grid(n: int = 8):
+    x, y = np.meshgrid(np.arange(n + 1.0), np.arange(n + 1.0), indexing="xy")
+    v = np.stack([x.ravel(), y.ravel(), np.zeros(x.size)], axis=1)
+    idx = np.arange((n + 1) ** 2).reshape(n + 1, n + 1)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
+    faces = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    return v, faces
+
+
+def test_details_of_a_flat_grid_with_a_constant_residual():
+    base, faces = _grid()
+    fine = base + np.array([0.0, 0.0, 1.0])
+    d = details_analysis(base, fine, faces)
+    for name in ("base", "fine"):
+        assert d[name]["normal_variation"]["max"] == pytest.approx(0.0, abs=1e-6)
+        assert d[name]["curvature_proxy"]["max"] == pytest.approx(0.0, abs=1e-9)
+    r = d["residual_cm"]
+    assert (
+        r["mean"] == pytest.approx(1.0) and r["min"] == pytest.approx(1.0) and r["max"] == pytest.approx(1.0)
+    )
+    assert r["std"] == pytest.approx(0.0, abs=1e-12)
+    assert d["high_frequency_cm"]["max"] == pytest.approx(0.0, abs=1e-9)
+    checks = d["checks"]
+    assert not checks["input_details_present"]["ok"]
+    assert checks["residuals_significant"]["ok"]
+    assert not checks["high_frequency_present"]["ok"]
+
+
+def test_details_see_a_checkerboard_residual_and_a_fold():
+    base, faces = _grid()
+    ij = base[:, 0] + base[:, 1]
+    fine = base.copy()
+    fine[:, 2] = np.where(ij % 2 == 0, 0.5, -0.5)  # a vertex-scale ripple: all high frequency
+    d = details_analysis(base, fine, faces)
+    assert d["residual_cm"]["mean"] == pytest.approx(0.5)
+    assert d["high_frequency_cm"]["mean"] > 0.25
+    assert all(c["ok"] for c in d["checks"].values())
+    # a 90 degree fold along x = 4: normals differ by pi/2 across it, zero elsewhere
+    folded = base.copy()
+    right = folded[:, 0] > 4
+    folded[right, 2] = folded[right, 0] - 4
+    folded[right, 0] = 4
+    nv = normal_variation(folded, faces)
+    far = (base[:, 0] <= 2) | (base[:, 0] >= 6)
+    assert np.allclose(nv[far], 0.0, atol=1e-6) and nv[~far].max() > 0.3
+    assert curvature_proxy(folded, faces)[~far].max() > 0.1
+
+
+def test_config_rejects_unknown_keys_and_other_kinds():
+    with pytest.raises(ValueError, match="unknown"):
+        FitConfig.from_dict({"iterations": 10, "bogus": 1})
+    with pytest.raises(ValueError, match="kind"):
+        FitConfig.from_dict({"kind": "refiner"})
