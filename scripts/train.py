@@ -9,8 +9,8 @@ Writes DIR/refiner.safetensors + refiner.json (the model), optimizer.pt and hist
 ``--resume`` continues from them.
 
 A config with ``kind: garment_fit`` (configs/fit.yaml) runs the per-garment fit instead
-(core/garment_fit/two_stage.py, stage 1 only so far) on the ``--sample_idx``-th training garment
-(after ``--material``), writing DIR/field.safetensors + fit.json:
+(core/garment_fit/two_stage.py: stage 1 Nuvo + hash field, stage 2 the denoiser joins) on the
+``--sample_idx``-th training garment (after ``--material``), writing DIR/field.safetensors + fit.json:
 
     python scripts/train.py --config configs/fit.yaml --sample_idx 5 --material stiff --diffusion_steps 10
 """
@@ -102,9 +102,12 @@ def fit_main(args: argparse.Namespace, raw: dict) -> int:
     def progress(i: int, n: int, info: dict) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=n, desc="stage 1", unit="it")
+            bar = tqdm(total=n, desc="fit", unit="it")
         bar.n = i
-        post = {"nuvo": f"{info['nuvo']:.4f}", "res": f"{info['residual']:.4f}"}
+        bar.set_description(f"stage {info['stage']}", refresh=False)
+        post = {"nuvo": f"{info['nuvo']:.4f}", "res": f"{info['residual']:.4f}", "T": info["table_size"]}
+        if "denoiser" in info:
+            post["dn"] = f"{info['denoiser']:.3f}"
         if "heldout_mm" in info:
             post["heldout_mm"] = f"{info['heldout_mm']:.3f}"
         bar.set_postfix(post, refresh=False)
@@ -124,15 +127,32 @@ def fit_main(args: argparse.Namespace, raw: dict) -> int:
             f"loss {e['loss_before']:.5f} -> {e['loss_after']:.5f} (x{e['ratio']:.3f}) "
             f"{'within 5%' if e['within_5pct'] else 'NOT within 5%'}"
             if e["loss_after"] is not None
-            else "check pending (beyond stage 1)"
+            else "check pending (beyond the fit's end)"
         )
         share = e["share_of_t_full"]
-        print(f"shrink at {e['iteration']}: table {e['table_size']} ({share:.4g} T_full): {check}")
-    for p in r["schedule"]["pending"]:
-        print(f"shrink at {p['iteration']} to {p['table_size']}: pending (stage 2, not implemented yet)")
-    curve = ", ".join(f"{c['iteration']}: {c['heldout_mm']:.3f}" for c in r["curves"]["heldout_mm"])
+        print(
+            f"shrink at {e['iteration']} (stage {e['stage']}): table {e['table_size']} "
+            f"({share:.4g} T_full): {check}"
+        )
+    curve = ", ".join(
+        f"{c['iteration']}: {c['heldout_mm']:.3f}"
+        + (f" (field {c['field_mm']:.3f})" if c["field_mm"] != c["heldout_mm"] else "")
+        for c in r["curves"]["heldout_mm"]
+    )
     zero = r["curves"]["zero_predictor_mm"]
     print(f"held-out mean residual error (mm): {curve} (zero predictor {zero:.3f})")
+    s2 = r["stage2"]
+    if isinstance(s2, dict):
+        if s2.get("corrected_mm") is not None:
+            print(
+                f"stage 2: denoiser {s2['parameters']} parameters, {s2['diffusion_steps']} steps over "
+                f"{s2['image_size']}^2 chart images; held-out {s2['heldout_mm_at_stage1_end']:.3f} mm at "
+                f"stage 1's end -> field {s2['field_mm']:.3f}, corrected {s2['corrected_mm']:.3f} mm "
+                f"(gain {s2['gain']:.2f}, fitted on the training pool)"
+            )
+        else:
+            start, end = s2["heldout_mm_at_stage1_end"], s2["field_mm"]
+            print(f"stage 2: no denoiser; held-out {start:.3f} -> {end:.3f} mm")
     sc = r["scores"]
     line = f"Nuvo scores: charts {sc['charts']}, bijectivity {sc['bijectivity']:.3f}"
     line += f", cluster {sc['cluster']:.3f}"
@@ -147,8 +167,11 @@ def fit_main(args: argparse.Namespace, raw: dict) -> int:
         f"({'met' if t['error_met'] else 'missed'}), table {t['table_share']:.4g} T_full "
         f"({'met' if t['table_met'] else 'missed'}) -> {'MET' if t['met'] else 'MISSED'}"
     )
-    print(f"stage 1: {r['stage1']['iterations']} of {r['stage1']['of']} iterations; stage 2: {r['stage2']}")
-    print(f"time: {r['timings_s']['total']:.1f} s ({r['timings_s']['per_iteration'] * 1000:.0f} ms/it)")
+    ti = r["timings_s"]
+    print(
+        f"time: {ti['total']:.1f} s (stage 1 {ti['stage1_per_iteration'] * 1000:.0f} ms/it, "
+        f"stage 2 {ti['stage2_per_iteration'] * 1000:.0f} ms/it)"
+    )
     print(f"fit: {result.paths['weights']}, {result.paths['json']}")
     return 0
 

@@ -1,4 +1,4 @@
-"""The per-garment fit (thesis: ``train.py --config configs/fit.yaml``), stage 1 only so far.
+"""The per-garment fit (thesis: ``train.py --config configs/fit.yaml``), in two stages.
 
 Stage 1 (iterations ``[0, stage2_start * iterations)``): a Nuvo atlas (``core.nuvo``) is fitted on
 the *base* mesh (the fine topology at the base's vertices, in Nuvo's unit cube) while a hash field
@@ -14,22 +14,25 @@ tiny MLP) learns the residual ``R = fine - base``. Every iteration sums
   values). The chart choice is discrete; the uv is differentiable, so the gradient reaches both
   the hash table / MLP and Nuvo's 3D->UV maps (the keys move during stage 1).
 
+Stage 2 (the rest): Nuvo is frozen (the keys stop moving; its parameter groups leave the
+optimizer), the field goes on with its point loss alone, and with ``stage2.denoiser`` the
+residual-diffusion denoiser of ``core.garment_fit.stage2`` joins: conditioned on the hash features
+over chart images, it learns the field's remaining error and corrects it (prediction = field +
+the K-step DDIM sample's correction, K = ``diffusion_steps``). The held-out curve records both the
+field alone (``field_mm``) and the corrected prediction (``heldout_mm``, the fit's result).
+
 One Adam over four groups (Nuvo nets, Nuvo's sigma, hash table, MLP), every rate cosine-annealed
-over the whole fit's ``iterations`` (so stage 1 ends half-way down the cosine, as it would in the
-full fit).
+over the whole fit's ``iterations``; the denoiser has its own Adam on the same cosine.
 
 HashSize schedule (``HashSizeSchedule``) over the whole fit: T_full = ``n_charts * (N + 1)^2``,
 N = the finest resolution for ``finest_texel_cm`` at the garment's pattern scale
 (``GarmentResidual.resolution_for``; Nuvo's [0, 1]^2 charts have no cm scale of their own before
 the fit, so this is a nominal texel); no occupancy (the Nuvo keys move). At each shrink the
 encoding is ``resize``-d (slot-mean distillation) and the optimizer's table group gets the new
-parameter (its Adam moments restart; the other groups keep theirs). The residual loss averaged
-over the ``window`` iterations before the shrink is compared with the mean over ``window``
-iterations ending ``check_after`` after it (both given at the thesis's 10,000-iteration scale and
-scaled to ``iterations``); within 5% passes. Shrinks scheduled after stage 1's end are listed as
-pending (stage 2).
-
-Stage 2 (the residual-diffusion denoiser) is not implemented: the loop stops at stage 1's end.
+parameter (its Adam moments restart; the other groups keep theirs). The field's residual loss
+averaged over the ``window`` iterations before the shrink is compared with the mean over
+``window`` iterations ending ``check_after`` after it (both given at the thesis's
+10,000-iteration scale and scaled to ``iterations``); within 5% passes.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from core.nuvo.sampling import Normalisation, SurfaceSampler, sample_uv
 from .details import details_analysis
 from .hash_schedule import DEFAULT_POINTS, HashSizeSchedule
 from .residual import GarmentResidual, garment_residual
+from .stage2 import Stage2Config, Stage2Corrector, nuvo_keys, pool_samples
 from .stores import FINEST_TEXEL_CM, HASH_BASE_RESOLUTION, HASH_FEATURES, HASH_LEVELS
 
 THESIS_ITERATIONS = 10_000
@@ -82,6 +86,7 @@ class FitConfig:
     residual_points: int = 2048
     residual_scale: str | float = "std"  # "std": divide by the residual's component std; or a cm value
     schedule: dict = field(default_factory=dict)  # points, check_after, window (at 10k its), min_size
+    stage2: dict = field(default_factory=dict)  # Stage2Config: denoiser, image_size, widths, lr, ...
     eval_every: int = 100
     heldout_points: int | None = None  # None: GarmentResidual's default (16384)
     seed: int = 0
@@ -101,6 +106,7 @@ class FitConfig:
             raise ValueError(f"not a garment_fit config: kind {cfg.kind!r}")
         if not 0 < cfg.stage2_start <= 1:
             raise ValueError(f"stage2_start must be a share in (0, 1], got {cfg.stage2_start}")
+        cfg.stage2_config()  # unknown stage2 keys fail here
         return cfg
 
     def to_json(self) -> dict:
@@ -109,6 +115,9 @@ class FitConfig:
     @property
     def stage1_iterations(self) -> int:
         return max(1, round(self.stage2_start * self.iterations))
+
+    def stage2_config(self) -> Stage2Config:
+        return Stage2Config.from_dict(self.stage2)
 
     def nuvo_config(self) -> NuvoConfig:
         d = dict(self.nuvo)
@@ -182,6 +191,11 @@ def heldout_error_mm(model, hfield, base_unit, residual: GarmentResidual, scale)
     h = residual.heldout
     pred = predict_cm(model, hfield, base_unit, residual.faces, h.face, h.bary, scale)
     return float(np.linalg.norm(pred - h.target, axis=1).mean() * 10.0)
+
+
+def _error_mm(pred: torch.Tensor, target: np.ndarray, scale: float) -> float:
+    """Mean Euclidean error (mm) of a prediction in units of ``scale`` cm."""
+    return float(np.linalg.norm(pred.numpy().astype(np.float64) * scale - target, axis=1).mean() * 10.0)
 
 
 def _set_table(opt: torch.optim.Optimizer, group: int, old: torch.nn.Parameter, new: torch.nn.Parameter):
@@ -292,22 +306,83 @@ def fit_garment(
     curve: list[dict] = []
     nuvo_curve: list[dict] = []
     resize_seconds = 0.0
+    n_total = config.iterations
+    s2cfg = config.stage2_config()
+    corrector: Stage2Corrector | None = None
+    held = residual.heldout
+    held_x = _tensor(_base_points(base_unit, faces, held.face, held.bary))
+    held_keys = None  # cached once Nuvo is frozen
+    correction_image = None
+    stage_seconds = [0.0, 0.0]
     log(
-        f"stage 1: {n1} of {config.iterations} iterations; T_full {t_full} "
+        f"stage 1: iterations 0-{n1}, stage 2: {n1}-{n_total} "
+        f"({'denoiser' if s2cfg.denoiser else 'no denoiser'}); T_full {t_full} "
         f"({n_charts} charts x ({n_finest} + 1)^2); shrinks {schedule.shrinks()}; "
         f"check {schedule.check_after} its after, window {window}"
     )
+
+    def evaluate_heldout() -> dict:
+        nonlocal correction_image
+        if held_keys is None:
+            model.eval()
+            err = heldout_error_mm(model, hfield, base_unit, residual, scale)
+            model.train()
+            return {"heldout_mm": err, "field_mm": err}
+        with torch.no_grad():
+            pred = hfield(*held_keys)
+            field_mm = _error_mm(pred, held.target, scale)
+            if corrector is None:
+                return {"heldout_mm": field_mm, "field_mm": field_mm}
+            correction_image = corrector.sample(steps)
+            corrector.fit_gain(correction_image, hfield)
+            corrected = pred + corrector.correction(correction_image, *held_keys)
+        return {
+            "heldout_mm": _error_mm(corrected, held.target, scale),
+            "field_mm": field_mm,
+            "gain": corrector.gain,
+        }
+
+    steps = int(config.diffusion_steps or 10)
     t_loop = time.perf_counter()
-    for i in range(n1):
+    for i in range(n_total):
+        t_it = time.perf_counter()
+        stage = 1 if i < n1 else 2
+        if i == n1:
+            # stage 2: Nuvo frozen, the keys of the held-out set and of the pool fixed
+            model.eval()
+            for p in model.parameters():
+                p.requires_grad_(False)
+            for g in opt.param_groups[:2]:
+                g["params"] = []
+            held_keys = nuvo_keys(model, held_x)
+            if s2cfg.denoiser:
+                face, bary, target = pool_samples(residual, s2cfg.pool_points, config.seed + 7)
+                chart_p, uv_p = nuvo_keys(model, _tensor(_base_points(base_unit, faces, face, bary)))
+                corrector = Stage2Corrector(
+                    s2cfg, hfield, n_charts, chart_p, uv_p, _tensor(target / scale), seed=config.seed
+                )
+            log(
+                f"stage 2 from iteration {i}: Nuvo frozen; "
+                + (
+                    f"denoiser {corrector.parameters} parameters over {n_charts} x "
+                    f"{s2cfg.image_size}^2 chart images, delta std {corrector.delta_scale:.4f}, "
+                    f"{corrector.to_json()['covered_texels']:.2f} of the texels covered"
+                    if corrector is not None
+                    else "no denoiser (the field alone)"
+                )
+            )
         if i in shrinks:
             ts = time.perf_counter()
             old = hfield.encoding.table
             before = float(np.mean(res_losses[-window:])) if res_losses else math.nan
             hfield.encoding = resize(hfield.encoding, table_size=shrinks[i], seed=config.seed + i)
             _set_table(opt, table_group, old, hfield.encoding.table)
+            if corrector is not None:
+                corrector.refresh(hfield)
             resize_seconds += time.perf_counter() - ts
             entry = {
                 "iteration": i,
+                "stage": stage,
                 "table_size": shrinks[i],
                 "table_rows": int(hfield.encoding.table.shape[0]),
                 "share_of_t_full": shrinks[i] / t_full,
@@ -319,21 +394,25 @@ def fit_garment(
             }
             shrink_log.append(entry)
             log(f"  iteration {i}: table {t_full} -> {shrinks[i]} rows/level max; loss before {before:.5f}")
-        decay = 0.5 * (1.0 + math.cos(math.pi * i / config.iterations))
+        decay = 0.5 * (1.0 + math.cos(math.pi * i / n_total))
         for g, lr0 in zip(opt.param_groups, base_lrs, strict=True):
             g["lr"] = lr0 * decay
-        s = sampler.sample(ncfg.points, rng)
-        terms = loss_terms(
-            model,
-            _tensor(s.points),
-            _tensor(s.tangent_a),
-            _tensor(s.tangent_b),
-            _tensor(sample_uv(ncfg.n_charts, ncfg.uv_samples, rng)),
-        )
-        nuvo_loss = total_loss(terms, ncfg)
         rs = residual.sample(config.residual_points, rng)
         x = _tensor(_base_points(base_unit, faces, rs.face, rs.bary))
-        chart, uv = _keys(model, x)
+        if stage == 1:
+            s = sampler.sample(ncfg.points, rng)
+            terms = loss_terms(
+                model,
+                _tensor(s.points),
+                _tensor(s.tangent_a),
+                _tensor(s.tangent_b),
+                _tensor(sample_uv(ncfg.n_charts, ncfg.uv_samples, rng)),
+            )
+            nuvo_loss = total_loss(terms, ncfg)
+            chart, uv = _keys(model, x)
+        else:
+            nuvo_loss = torch.zeros(())
+            chart, uv = nuvo_keys(model, x)
         pred = hfield(chart, uv)
         res_loss = torch.mean((pred - _tensor(rs.target / scale)) ** 2)
         loss = nuvo_loss + config.residual_weight * res_loss
@@ -341,6 +420,18 @@ def fit_garment(
         loss.backward()
         opt.step()
         res_losses.append(float(res_loss.detach()))
+        info = {
+            "stage": stage,
+            "nuvo": float(nuvo_loss.detach()),
+            "residual": res_losses[-1],
+            "table_size": hfield.encoding.config.hashmap_size,
+            "table_rows": int(hfield.encoding.table.shape[0]),
+        }
+        if corrector is not None:
+            if (i - n1) % s2cfg.refresh_every == 0:
+                corrector.refresh(hfield)
+            corrector.set_lr_factor(decay)
+            info["denoiser"] = corrector.step()
         for e in shrink_log:
             if e["loss_after"] is None and i + 1 == e["check_iteration"]:
                 after = float(np.mean(res_losses[-window:]))
@@ -352,39 +443,33 @@ def fit_garment(
                     f"{e['iteration']} (x{e['ratio']:.3f}) -> "
                     f"{'within 5%' if e['within_5pct'] else 'NOT within 5%'}"
                 )
-        info = {
-            "nuvo": float(nuvo_loss.detach()),
-            "residual": res_losses[-1],
-            "table_size": hfield.encoding.config.hashmap_size,
-            "table_rows": int(hfield.encoding.table.shape[0]),
-        }
-        if (i + 1) % config.eval_every == 0 or i + 1 == n1:
-            model.eval()
-            err = heldout_error_mm(model, hfield, base_unit, residual, scale)
-            model.train()
-            curve.append({"iteration": i + 1, "heldout_mm": err, "table_size": schedule.size_at(i)})
-            nuvo_curve.append(
-                {
-                    "iteration": i + 1,
-                    **{k: float(v.detach()) for k, v in terms.items()},
-                    "total": info["nuvo"],
-                }
-            )
-            info["heldout_mm"] = err
+        stage_seconds[stage - 1] += time.perf_counter() - t_it
+        if (i + 1) % config.eval_every == 0 or i + 1 == n_total or i + 1 == n1:
+            ev = evaluate_heldout()
+            curve.append({"iteration": i + 1, "stage": stage, **ev, "table_size": schedule.size_at(i)})
+            if stage == 1:
+                nuvo_curve.append(
+                    {
+                        "iteration": i + 1,
+                        **{k: float(v.detach()) for k, v in terms.items()},
+                        "total": info["nuvo"],
+                    }
+                )
+            info.update(ev)
         if progress is not None:
-            progress(i + 1, n1, info)
+            progress(i + 1, n_total, info)
     loop_seconds = time.perf_counter() - t_loop
     model.eval()
     for e in shrink_log:
         if e["loss_after"] is None:
-            e["pending"] = "check iteration beyond stage 1's end"
-    pending = [{"iteration": it, "table_size": sz} for it, sz in schedule.shrinks() if it >= n1]
+            e["pending"] = "check iteration beyond the fit's end"
 
     final_mm = curve[-1]["heldout_mm"]
-    final_size = schedule.size_at(n1 - 1)
+    final_size = schedule.size_at(n_total - 1)
     table_ok = final_size <= TARGET_TABLE_SHARE * t_full
     target = {
         "heldout_mm": final_mm,
+        "field_mm": curve[-1]["field_mm"],
         "target_mm": TARGET_MM,
         "table_size": final_size,
         "t_full": t_full,
@@ -393,6 +478,21 @@ def fit_garment(
         "table_met": bool(table_ok),
         "met": bool(final_mm <= TARGET_MM and table_ok),
     }
+    stage1_end = next((c for c in curve if c["iteration"] == n1), None)
+    if n1 < n_total:
+        stage2 = {
+            "iterations": n_total - n1,
+            "config": s2cfg.to_json(),
+            "nuvo": "frozen",
+            "diffusion_steps": steps if corrector is not None else None,
+            "heldout_mm_at_stage1_end": stage1_end["heldout_mm"] if stage1_end else None,
+            "field_mm": curve[-1]["field_mm"],
+            "corrected_mm": curve[-1]["heldout_mm"] if corrector is not None else None,
+        }
+        if corrector is not None:
+            stage2 |= {**corrector.to_json(), "denoiser_loss": corrector.losses}
+    else:
+        stage2 = "not run (stage2_start = 1)"
 
     ts = time.perf_counter()
     scores = _nuvo_scores(model, normalisation, base, arrays, pattern, config.seed)
@@ -408,8 +508,8 @@ def fit_garment(
         "residual": residual.stats(),
         "residual_std_cm": {"before_scaling": std_before, "after_scaling": std_after, "scale_cm": scale},
         "details": details,
-        "stage1": {"iterations": n1, "of": config.iterations, "stage2_start": config.stage2_start},
-        "stage2": "not implemented yet",
+        "stage1": {"iterations": n1, "of": n_total, "stage2_start": config.stage2_start},
+        "stage2": stage2,
         "diffusion_steps": config.diffusion_steps,
         "hash": {
             **hshape,
@@ -420,7 +520,7 @@ def fit_garment(
             "final_table_rows": int(hfield.encoding.table.shape[0]),
             "collisions": collisions,
         },
-        "schedule": {**schedule.to_json(), "window": window, "shrinks_done": shrink_log, "pending": pending},
+        "schedule": {**schedule.to_json(), "window": window, "shrinks_done": shrink_log},
         "curves": {
             "heldout_mm": curve,
             "zero_predictor_mm": zero_mm,
@@ -432,7 +532,9 @@ def fit_garment(
         "timings_s": {
             "details": t_details,
             "loop": loop_seconds,
-            "per_iteration": loop_seconds / n1,
+            "per_iteration": loop_seconds / n_total,
+            "stage1_per_iteration": stage_seconds[0] / max(n1, 1),
+            "stage2_per_iteration": stage_seconds[1] / max(n_total - n1, 1),
             "resize": resize_seconds,
             "scores": scores_seconds,
             "collisions": collision_seconds,
@@ -440,13 +542,17 @@ def fit_garment(
         },
     }
     out = Path(config.out if out is None else out)
-    paths = save_fit(out, model, hfield, record)
+    extra = corrector.state_tensors(correction_image) if corrector is not None else {}
+    paths = save_fit(out, model, hfield, record, extra)
     record["timings_s"]["total"] = time.perf_counter() - t0
     return FitOutput(model, hfield, normalisation, residual, record, paths)
 
 
-def save_fit(out: Path, model: NuvoModel, hfield: HashField, record: dict) -> dict[str, str]:
-    """``out/field.safetensors`` (``hash.*``: table and MLP, ``nuvo.*``) and ``out/fit.json``."""
+def save_fit(
+    out: Path, model: NuvoModel, hfield: HashField, record: dict, extra: dict | None = None
+) -> dict[str, str]:
+    """``out/field.safetensors`` (``hash.*``: table and MLP, ``nuvo.*``, and with stage 2's
+    denoiser ``denoiser.*`` and its sampled ``stage2.correction`` image) and ``out/fit.json``."""
     import json
 
     from safetensors.torch import save_file
@@ -454,6 +560,7 @@ def save_fit(out: Path, model: NuvoModel, hfield: HashField, record: dict) -> di
     out.mkdir(parents=True, exist_ok=True)
     tensors = {f"hash.{k}": v.detach().contiguous().clone() for k, v in hfield.state_dict().items()}
     tensors |= {f"nuvo.{k}": v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    tensors |= dict(extra or {})
     weights, js = out / "field.safetensors", out / "fit.json"
     save_file(tensors, str(weights), metadata={"field": json.dumps(hfield.to_dict())})
     js.write_text(json.dumps(_jsonable(record), indent=1, allow_nan=True))
