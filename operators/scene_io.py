@@ -1,4 +1,4 @@
-"""Blender data in and out: garment meshes, pattern outlines and seam colours.
+"""Blender data in and out: garment meshes, pattern outlines, seam and inspection colours.
 
 Pattern space (cm, +Y up) maps to Blender metres (+Z up) with ``core.frames``. A garment
 object carries a ``pattern`` UV map (panel-local pattern coordinates in metres), an integer
@@ -143,16 +143,39 @@ def pattern_to_curves(
     return objects
 
 
+def set_point_colors(obj: bpy.types.Object, name: str, rgba: np.ndarray, active: bool = True) -> None:
+    """Write (V, 4) RGBA floats into the point colour attribute ``name`` of ``obj`` (created, or
+    replaced if it has another domain or type); the one helper for every inspection colour."""
+    me = obj.data
+    rgba = np.asarray(rgba, np.float32)
+    if rgba.shape != (len(me.vertices), 4):
+        raise MeshError(f"{obj.name}: {rgba.shape} colours for {len(me.vertices)} vertices in '{name}'")
+    attr = me.color_attributes.get(name)
+    if attr is not None and (attr.domain != "POINT" or attr.data_type != "FLOAT_COLOR"):
+        me.color_attributes.remove(attr)
+        attr = None
+    if attr is None:
+        attr = me.color_attributes.new(name, "FLOAT_COLOR", "POINT")
+    attr.data.foreach_set("color", rgba.ravel())
+    if active:
+        me.color_attributes.active_color = attr
+    me.update()
+
+
 def set_seam_colors(obj: bpy.types.Object, status: np.ndarray) -> None:
     """Paint seam vertices green (ok) or red (bad) in the ``stitch_check`` colour attribute."""
-    me = obj.data
-    attr = me.color_attributes.get(SEAM_COLOR_ATTR)
-    if attr is None:
-        attr = me.color_attributes.new(SEAM_COLOR_ATTR, "FLOAT_COLOR", "POINT")
     colors = np.array([SEAM_COLORS[int(s)] for s in range(3)], np.float32)[status.astype(int)]
-    attr.data.foreach_set("color", colors.ravel())
-    me.color_attributes.active_color = attr
-    me.update()
+    set_point_colors(obj, SEAM_COLOR_ATTR, colors)
+
+
+INSPECTION_ATTRS = {"chart": "fit_chart", "collision": "fit_collision", "error": "fit_error"}
+
+
+def set_inspection_colors(obj: bpy.types.Object, colors: dict[str, np.ndarray], show: str = "error") -> None:
+    """The maps of ``core.garment_fit.inspection.inspection_colors`` as colour attributes
+    ``fit_chart``, ``fit_collision``, ``fit_error``; ``show`` becomes the active one."""
+    for key, rgba in colors.items():
+        set_point_colors(obj, INSPECTION_ATTRS[key], rgba, active=key == show)
 
 
 def new_collection(name: str) -> bpy.types.Collection:

@@ -117,3 +117,37 @@ def test_one_undo_step_removes_the_wrinkles(garment_obj):
         # one step back: the garment as it was before refining, not an earlier scene
         assert name in bpy.data.objects and bpy.data.objects[name].data.shape_keys is None
         assert len(bpy.data.objects[name].data.vertices) == n
+
+
+def test_inspection_colours_are_point_colour_attributes(ext, scene):
+    """The fit inspection's maps reach Blender through the one colour helper (real bpy)."""
+    from importlib import import_module
+
+    from core.garment_fit.inspection import VertexInspection, inspection_colors
+
+    scene_io = import_module(f"{ext.__name__}.operators.scene_io")
+    verts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], np.float64)
+    me = scene_io.new_mesh_data("insp", verts, np.array([[0, 1, 2], [1, 3, 2]]))
+    obj = bpy.data.objects.new("insp", me)
+    scene.collection.objects.link(obj)
+    ins = VertexInspection(
+        chart=np.array([0, 0, 1, 1]),
+        uv=np.zeros((4, 2)),
+        collision_levels=np.array([0, 2, 0, 0]),
+        error_mm=np.array([0.0, 0.5, 1.0, 2.0]),
+        predicted_cm=np.zeros((4, 3)),
+    )
+    colors = inspection_colors(ins, error_max_mm=1.0)
+    scene_io.set_inspection_colors(obj, colors, show="collision")
+    attrs = obj.data.color_attributes
+    assert {"fit_chart", "fit_collision", "fit_error"} <= set(attrs.keys())
+    assert attrs.active_color.name == "fit_collision"
+    got = np.empty(16, np.float32)
+    attrs["fit_error"].data.foreach_get("color", got)
+    got = got.reshape(4, 4)
+    assert np.allclose(got, colors["error"], atol=1e-6)
+    assert np.allclose(got[2], got[3]) and not np.allclose(got[0], got[2])  # clipped at 1 mm
+    attrs["fit_collision"].data.foreach_get("color", got.ravel())
+    assert got[1, 0] > 0.9 and got[0, 0] < 0.9  # the colliding vertex is red
+    with pytest.raises(scene_io.MeshError, match="colours for 4 vertices"):
+        scene_io.set_point_colors(obj, "bad", np.zeros((3, 4)))

@@ -507,6 +507,7 @@ def fit_garment(
         "sample": {k: arrays[k] for k in ("id", "family", "material") if k in arrays},
         "residual": residual.stats(),
         "residual_std_cm": {"before_scaling": std_before, "after_scaling": std_after, "scale_cm": scale},
+        "normalisation": {"center": normalisation.center.tolist(), "scale": float(normalisation.scale)},
         "details": details,
         "stage1": {"iterations": n1, "of": n_total, "stage2_start": config.stage2_start},
         "stage2": stage2,
