@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
 
-from paths import ROOT, run_script  # noqa: E402
+from paths import extract_v2_sample, run_script  # noqa: E402
 
 from core.dataset import load_arrays  # noqa: E402
 from core.garment_fit import (  # noqa: E402
@@ -31,24 +31,12 @@ from core.garment_fit import (  # noqa: E402
 )
 from core.hashfield import t_full  # noqa: E402
 
-V2_PART = sorted((ROOT / "datasets" / "drapes_v2_parts").glob("part-000-*.tar.xz"))
-
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """(dataset root, manifest row, arrays) of the first ok sample of the first drapes_v2 part; the
     root's manifest lists only that sample, relabelled ``test`` (for the benchmark's smoke run)."""
-    import tarfile
-
-    if not V2_PART:
-        pytest.skip("no drapes_v2 part shipped")
-    out = tmp_path_factory.mktemp("v2fit")
-    with tarfile.open(V2_PART[0]) as tar:
-        manifest = json.load(tar.extractfile("drapes_v2/manifest.json"))
-        row = next(r for r in manifest["samples"] if r["status"] == "ok")
-        prefix = f"drapes_v2/samples/{row['id']}/"
-        tar.extractall(out, members=[m for m in tar.getmembers() if m.name.startswith(prefix)], filter="data")
-    root = out / "drapes_v2"
+    root, row, manifest = extract_v2_sample(tmp_path_factory.mktemp("v2fit"))
     row = {**row, "split": "test"}
     (root / "manifest.json").write_text(json.dumps({**manifest, "samples": [row]}))
     return root, row, load_arrays(root, row["id"])

@@ -5,7 +5,6 @@ PLY's vertex properties and the UV layout PNGs."""
 from __future__ import annotations
 
 import json
-import tarfile
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
 
-from paths import ROOT  # noqa: E402
+from paths import ROOT, extract_v2_sample  # noqa: E402
 
 from core.dataset import load_arrays  # noqa: E402
 from core.garment_fit.inspection import (  # noqa: E402
@@ -26,7 +25,6 @@ from core.garment_fit.inspection import (  # noqa: E402
 from core.garment_fit.two_stage import FitConfig, fit_garment  # noqa: E402
 from core.hashfield import HashField  # noqa: E402
 
-V2_PART = sorted((ROOT / "datasets" / "drapes_v2_parts").glob("part-000-*.tar.xz"))
 TINY = {
     "iterations": 40,
     "nuvo": {"n_charts": 4, "hidden": 32, "layers": 2, "points": 200, "uv_samples": 16},
@@ -41,15 +39,8 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
-    if not V2_PART:
-        pytest.skip("no drapes_v2 part shipped")
     out = tmp_path_factory.mktemp("v2insp")
-    with tarfile.open(V2_PART[0]) as tar:
-        manifest = json.load(tar.extractfile("drapes_v2/manifest.json"))
-        row = next(r for r in manifest["samples"] if r["status"] == "ok")
-        prefix = f"drapes_v2/samples/{row['id']}/"
-        tar.extractall(out, members=[m for m in tar.getmembers() if m.name.startswith(prefix)], filter="data")
-    data = out / "drapes_v2"
+    data, row, _ = extract_v2_sample(out)
     (data / "manifest.json").write_text(json.dumps({"samples": [row]}))
     arrays = {**load_arrays(data, row["id"]), **{k: row[k] for k in ("id", "family", "material")}}
     result = fit_garment(arrays, FitConfig.from_dict({**TINY, "data": str(data)}), out=out / "fit")

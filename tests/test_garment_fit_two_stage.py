@@ -12,14 +12,12 @@ import pytest
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
 
-from paths import ROOT  # noqa: E402
+from paths import extract_v2_sample  # noqa: E402
 
 from core.dataset import load_arrays  # noqa: E402
 from core.garment_fit.details import curvature_proxy, details_analysis, normal_variation  # noqa: E402
 from core.garment_fit.two_stage import FitConfig, fit_garment  # noqa: E402
 from core.hashfield import HashEncoding  # noqa: E402
-
-V2_PART = sorted((ROOT / "datasets" / "drapes_v2_parts").glob("part-000-*.tar.xz"))
 
 TINY = {
     "iterations": 200,  # stage 1: 0-100, stage 2: 100-200
@@ -43,17 +41,7 @@ TINY = {
 def sample(tmp_path_factory):
     """(arrays, pattern dict) of the first ok sample of the first drapes_v2 part (as in
     tests/test_garment_fit.py)."""
-    import tarfile
-
-    if not V2_PART:
-        pytest.skip("no drapes_v2 part shipped")
-    out = tmp_path_factory.mktemp("v2two")
-    with tarfile.open(V2_PART[0]) as tar:
-        manifest = json.load(tar.extractfile("drapes_v2/manifest.json"))
-        row = next(r for r in manifest["samples"] if r["status"] == "ok")
-        prefix = f"drapes_v2/samples/{row['id']}/"
-        tar.extractall(out, members=[m for m in tar.getmembers() if m.name.startswith(prefix)], filter="data")
-    root = out / "drapes_v2"
+    root, row, _ = extract_v2_sample(tmp_path_factory.mktemp("v2two"))
     pattern = json.loads((root / "samples" / row["id"] / "pattern.json").read_text())
     return load_arrays(root, row["id"]), pattern
 
