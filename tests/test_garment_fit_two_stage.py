@@ -16,8 +16,8 @@ from paths import extract_v2_sample  # noqa: E402
 
 from core.dataset import load_arrays  # noqa: E402
 from core.garment_fit.details import curvature_proxy, details_analysis, normal_variation  # noqa: E402
-from core.garment_fit.two_stage import FitConfig, fit_garment  # noqa: E402
-from core.hashfield import HashEncoding  # noqa: E402
+from core.garment_fit.two_stage import FitConfig, _set_table, fit_garment, key_occupancy  # noqa: E402
+from core.hashfield import HashEncoding, HashGridConfig, resize  # noqa: E402
 
 TINY = {
     "iterations": 200,  # stage 1: 0-100, stage 2: 100-200
@@ -95,6 +95,7 @@ def test_the_table_really_shrinks_at_the_scheduled_iterations(fitted):
         assert e["check_iteration"] == e["iteration"] + 10
         assert e["loss_before"] > 0 and e["loss_after"] > 0
         assert e["within_5pct"] == (e["loss_after"] <= 1.05 * e["loss_before"])
+        assert 0.0 < e["occupied_share"] < 1.0  # distilled over the texels the cloth's keys hold
 
 
 def test_heldout_error_ends_below_the_zero_predictor(fitted):
@@ -238,3 +239,36 @@ def test_config_rejects_unknown_keys_and_other_kinds():
         FitConfig.from_dict({"iterations": 10, "bogus": 1})
     with pytest.raises(ValueError, match="kind"):
         FitConfig.from_dict({"kind": "refiner"})
+
+
+def test_key_occupancy_marks_the_texels_holding_keys_dilated_by_one():
+    chart = torch.tensor([0, 0, 1])
+    uv = torch.tensor([[0.05, 0.55], [0.999, 0.0], [0.5, 0.5]])
+    m = key_occupancy(chart, uv, 3, 10)
+    assert [x.shape for x in m] == [(10, 10)] * 3
+    # (u, v) = (0.05, 0.55) is texel row 5, column 0; a one-texel dilation adds its 4-neighbours
+    assert m[0][5, 0] and m[0][4, 0] and m[0][6, 0] and m[0][5, 1] and not m[0][4, 1]
+    assert m[0][0, 9] and m[0][1, 9] and m[0][0, 8]  # u = 0.999 clipped into the last column
+    assert m[0].sum() == 4 + 3 and m[1].sum() == 5 and not m[2].any()
+
+
+def test_a_shrink_carries_the_tables_adam_moments_into_the_new_indexing():
+    cfg = HashGridConfig(n_levels=4, base_resolution=4, per_level_scale=2.0, n_charts=2, log2_hashmap_size=12)
+    old = HashEncoding(cfg)
+    mlp = torch.nn.Linear(old.out_dim, 1)
+    opt = torch.optim.Adam([{"params": list(mlp.parameters())}, {"params": [old.table]}])
+    g = torch.Generator().manual_seed(0)
+    chart, uv = torch.randint(0, 2, (500,), generator=g), torch.rand(500, 2, generator=g)
+    for _ in range(3):
+        opt.zero_grad()
+        mlp(old(chart, uv)).pow(2).mean().backward()
+        opt.step()
+    new = resize(old, table_size=300)
+    _set_table(opt, 1, old, new, None)
+    state = opt.state[new.table]
+    assert old.table not in opt.state and opt.param_groups[1]["params"] == [new.table]
+    assert int(state["step"]) == 3  # Adam's bias correction goes on where it was
+    assert state["exp_avg_sq"].shape == new.table.shape and state["exp_avg_sq"].sum() > 0
+    opt.zero_grad()
+    mlp(new(chart, uv)).pow(2).mean().backward()
+    opt.step()  # the optimiser steps the new table with the carried state

@@ -22,6 +22,7 @@ from core.hashfield import (  # noqa: E402
     HashGridConfig,
     hash_index,
     level_vertex_mask,
+    remap_rows,
     resize,
     t_full,
 )
@@ -281,6 +282,24 @@ def test_resize_with_occupancy_is_exact_where_the_cloth_does_not_collide():
     chart = torch.tensor([0] * 50 + [1])
     with torch.no_grad():
         assert torch.allclose(new(chart, uv), old(chart, uv), atol=1e-6)
+
+
+def test_remap_rows_carries_per_entry_state_the_way_resize_carries_the_table():
+    cfg = HashGridConfig(n_levels=4, base_resolution=4, per_level_scale=2.0, n_charts=2, log2_hashmap_size=12)
+    old = HashEncoding(cfg)
+    with torch.no_grad():
+        old.table.normal_(generator=torch.Generator().manual_seed(4))
+    new = resize(old, table_size=200, seed=5)
+    # the table itself: the same slot means as resize's (rows nothing reaches from the fill)
+    assert torch.equal(remap_rows(old, new, old.table.detach(), fill=new.table.detach()), new.table.detach())
+    # a constant (e.g. an Adam second moment of 1 everywhere) stays that constant on every
+    # reached row; unreached rows get zeros, not the new table's random init
+    ones = remap_rows(old, new, torch.ones_like(old.table))
+    reached = ones[:, 0] > 0
+    assert torch.equal(ones[reached], torch.ones_like(ones[reached]))
+    assert reached.float().mean() > 0.9
+    with pytest.raises(ValueError, match="do not match"):
+        remap_rows(old, new, torch.ones(3, 2))
 
 
 def test_configs_round_trip_through_json():

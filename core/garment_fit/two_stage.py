@@ -27,9 +27,12 @@ over the whole fit's ``iterations``; the denoiser has its own Adam on the same c
 HashSize schedule (``HashSizeSchedule``) over the whole fit: T_full = ``n_charts * (N + 1)^2``,
 N = the finest resolution for ``finest_texel_cm`` at the garment's pattern scale
 (``GarmentResidual.resolution_for``; Nuvo's [0, 1]^2 charts have no cm scale of their own before
-the fit, so this is a nominal texel); no occupancy (the Nuvo keys move). At each shrink the
-encoding is ``resize``-d (slot-mean distillation) and the optimizer's table group gets the new
-parameter (its Adam moments restart; the other groups keep theirs). The field's residual loss
+the fit, so this is a nominal texel). At each shrink the encoding is ``resize``-d (slot-mean
+distillation) over the grid vertices the cloth reads *now* (an occupancy mask from the current
+Nuvo keys of dense surface samples, ``key_occupancy``: empty chart space would dilute every
+shared slot's mean towards the random initialisation), and the table's Adam moments are carried
+into the new indexing the same way (``remap_rows``; restarting them would make every slot's
+first steps full-size sign steps). The other groups keep their state. The field's residual loss
 averaged over the ``window`` iterations before the shrink is compared with the mean over
 ``window`` iterations ending ``check_after`` after it (both given at the thesis's
 10,000-iteration scale and scaled to ``iterations``); within 5% passes.
@@ -46,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.hashfield import HashField, resize
+from core.hashfield import HashEncoding, HashField, remap_rows, resize
 from core.nuvo.fit import NuvoFit, evaluate, loss_terms
 from core.nuvo.losses import total_loss
 from core.nuvo.network import LossWeights, NuvoConfig, NuvoModel
@@ -198,10 +201,43 @@ def _error_mm(pred: torch.Tensor, target: np.ndarray, scale: float) -> float:
     return float(np.linalg.norm(pred.numpy().astype(np.float64) * scale - target, axis=1).mean() * 10.0)
 
 
-def _set_table(opt: torch.optim.Optimizer, group: int, old: torch.nn.Parameter, new: torch.nn.Parameter):
-    """Swap the table parameter in its group; its Adam state restarts (the others keep theirs)."""
-    opt.state.pop(old, None)
+def _set_table(
+    opt: torch.optim.Optimizer,
+    group: int,
+    old_encoding: HashEncoding,
+    new_encoding: HashEncoding,
+    occupancy: list[np.ndarray] | None,
+) -> None:
+    """Swap the table parameter in its group, its Adam moments carried into the new indexing
+    (``remap_rows``, the same slot means as the table's); the other groups keep theirs."""
+    old, new = old_encoding.table, new_encoding.table
+    state = opt.state.pop(old, None)
     opt.param_groups[group]["params"] = [new]
+    if state:
+        opt.state[new] = {
+            k: remap_rows(old_encoding, new_encoding, v, occupancy) if k.startswith("exp_avg") else v
+            for k, v in state.items()
+        }
+
+
+OCCUPANCY_POINTS = 131072  # surface samples whose Nuvo keys mark the occupied texels at a shrink
+OCCUPANCY_RESOLUTION = 128  # texels per chart side of the occupancy mask (dilated by one texel)
+
+
+def key_occupancy(chart: torch.Tensor, uv: torch.Tensor, n_charts: int, resolution: int) -> list[np.ndarray]:
+    """One (resolution, resolution) bool mask per chart (rows along v): the texels holding a key,
+    dilated by one texel so the gaps between samples count as cloth."""
+    from scipy.ndimage import binary_dilation
+
+    c = chart.cpu().numpy()
+    ij = np.clip((uv.cpu().numpy() * resolution).astype(np.int64), 0, resolution - 1)
+    masks = []
+    for k in range(n_charts):
+        m = np.zeros((resolution, resolution), dtype=bool)
+        sel = c == k
+        m[ij[sel, 1], ij[sel, 0]] = True
+        masks.append(binary_dilation(m, iterations=1))
+    return masks
 
 
 def _nuvo_scores(model, normalisation, base, arrays: dict, pattern: dict | None, seed: int) -> dict:
@@ -373,10 +409,14 @@ def fit_garment(
             )
         if i in shrinks:
             ts = time.perf_counter()
-            old = hfield.encoding.table
+            old = hfield.encoding
             before = float(np.mean(res_losses[-window:])) if res_losses else math.nan
-            hfield.encoding = resize(hfield.encoding, table_size=shrinks[i], seed=config.seed + i)
-            _set_table(opt, table_group, old, hfield.encoding.table)
+            occ_s = residual.sample(OCCUPANCY_POINTS, np.random.default_rng(config.seed + 11))
+            occ_x = _tensor(_base_points(base_unit, faces, occ_s.face, occ_s.bary))
+            occ_chart, occ_uv = nuvo_keys(model, occ_x)
+            occupancy = key_occupancy(occ_chart, occ_uv, n_charts, OCCUPANCY_RESOLUTION)
+            hfield.encoding = resize(old, table_size=shrinks[i], occupancy=occupancy, seed=config.seed + i)
+            _set_table(opt, table_group, old, hfield.encoding, occupancy)
             if corrector is not None:
                 corrector.refresh(hfield)
             resize_seconds += time.perf_counter() - ts
@@ -385,6 +425,7 @@ def fit_garment(
                 "stage": stage,
                 "table_size": shrinks[i],
                 "table_rows": int(hfield.encoding.table.shape[0]),
+                "occupied_share": float(np.mean([m.mean() for m in occupancy])),
                 "share_of_t_full": shrinks[i] / t_full,
                 "loss_before": before,
                 "check_iteration": i + schedule.check_after,

@@ -13,6 +13,7 @@ from .encoding import (
     LevelInfo,
     hash_index,
     level_vertex_mask,
+    remap_rows,
     resize,
     t_full,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "build_encoding",
     "hash_index",
     "level_vertex_mask",
+    "remap_rows",
     "resize",
     "t_full",
 ]

@@ -406,18 +406,40 @@ def resize(
     _check_occupancy(occupancy, cfg.n_charts)
     new = HashEncoding(cfg, compile=encoding.compiled, seed=seed)
     new = new.to(device=encoding.table.device, dtype=encoding.table.dtype)
-    for old_info, new_info in zip(encoding.levels, new.levels, strict=True):
-        old_t, new_t = encoding.level_table(old_info.level), new.level_table(new_info.level)
+    with torch.no_grad():
+        new.table.copy_(remap_rows(encoding, new, encoding.table, occupancy, fill=new.table))
+    return new
+
+
+@torch.no_grad()
+def remap_rows(
+    old: HashEncoding,
+    new: HashEncoding,
+    values: torch.Tensor,
+    occupancy: Sequence[np.ndarray] | None = None,
+    fill: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Rows ``values`` (``old.table``'s shape: the table itself, or per-entry optimiser state)
+    carried into ``new``'s indexing the way ``resize`` carries the table: each grid vertex (all,
+    or those ``occupancy`` reads) takes its old slot's row to its new slot, each new slot the mean
+    of what arrives. Levels dense in both are copied; rows nothing reaches come from ``fill``
+    (``new``'s shape; zeros without it)."""
+    if values.shape != old.table.shape:
+        raise ValueError(f"values {tuple(values.shape)} do not match the table {tuple(old.table.shape)}")
+    _check_occupancy(occupancy, new.config.n_charts)
+    out = torch.zeros_like(new.table) if fill is None else fill.detach().clone()
+    for old_info, new_info in zip(old.levels, new.levels, strict=True):
+        old_t = values[old_info.offset : old_info.offset + old_info.table_size]
+        new_t = out[new_info.offset : new_info.offset + new_info.table_size]
         if old_info.dense and new_info.dense:
             new_t.copy_(old_t)
             continue
         sums = torch.zeros_like(new_t)
         counts = torch.zeros(new_info.table_size, dtype=new_t.dtype, device=new_t.device)
-        for c, x, y in encoding._vertex_chunks(old_info.level, occupancy):
-            values = old_t[encoding.vertex_slots(old_info.level, c, x, y)]
+        for c, x, y in old._vertex_chunks(old_info.level, occupancy):
             slots = new.vertex_slots(new_info.level, c, x, y)
-            sums.index_add_(0, slots, values)
+            sums.index_add_(0, slots, old_t[old.vertex_slots(old_info.level, c, x, y)])
             counts.index_add_(0, slots, torch.ones_like(slots, dtype=counts.dtype))
         hit = counts > 0
         new_t[hit] = sums[hit] / counts[hit].unsqueeze(1)
-    return new
+    return out
