@@ -265,6 +265,13 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
         now = time.perf_counter()
         times[name] = now - t
         t = now
+        report(name, 1, 1)
+
+    def report(stage: str, done: int, total: int) -> None:
+        if options.progress is not None:
+            options.progress(stage, done, total)
+
+    report("charts", 0, 1)
 
     material = _material(base, options)
     target_edge = options.edge_length or refiner.desc["target_edge_cm"]
@@ -285,7 +292,13 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     plan = refiner.plan(options.steps)
     stochastic = refiner.desc["objective"] != "regression"
     images = denoise_charts(
-        cond, refiner.runtime, plan, options.seed, refiner.multiple, stochastic=stochastic
+        cond,
+        refiner.runtime,
+        plan,
+        options.seed,
+        refiner.multiple,
+        stochastic=stochastic,
+        progress=lambda i, n: report("denoise", i, n),
     )
     lap("denoise")
     images = [img * refiner.scale[:, None, None] for img in images]

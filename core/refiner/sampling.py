@@ -11,6 +11,8 @@ output as the clean residual.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .runtime import Runtime
@@ -50,9 +52,11 @@ def denoise_charts(
     seed: int = 0,
     multiple: int = 4,
     stochastic: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[np.ndarray]:
     """Normalised residual images (3, h, w) per chart from their condition images.
-    ``stochastic=False`` starts from zeros (the regression baseline)."""
+    ``stochastic=False`` starts from zeros (the regression baseline). ``progress(done, total)``
+    after every network evaluation (total = steps x size groups)."""
     rng = np.random.default_rng(seed)
     noise = [
         rng.standard_normal((3, *c.shape[1:])).astype(np.float32)
@@ -61,12 +65,17 @@ def denoise_charts(
         for c in cond
     ]
     out: list[np.ndarray | None] = [None] * len(cond)
-    for members in size_groups([c.shape[1:] for c in cond], multiple):
+    groups = size_groups([c.shape[1:] for c in cond], multiple)
+    total, done = len(groups) * len(plan.timesteps), 0
+    for members in groups:
         x = pad_batch([noise[k] for k in members], multiple)
         c = pad_batch([cond[k] for k in members], multiple)
         for t, a, b in zip(plan.timesteps.tolist(), plan.a.tolist(), plan.b.tolist(), strict=True):
             v = runtime(x, c, np.full(len(x), t, np.int64))
             x = (a * x + b * v).astype(np.float32)
+            done += 1
+            if progress is not None:
+                progress(done, total)
         for j, k in enumerate(members):
             out[k] = x[j, :, : cond[k].shape[1], : cond[k].shape[2]]
     return out  # type: ignore[return-value]
