@@ -12,6 +12,16 @@ from bpy.props import (
 )
 
 
+def _strength_changed(self, context) -> None:
+    """The strength is the value of the active garment's current wrinkle key."""
+    from . import scene_io
+
+    key = scene_io.current_wrinkles_key(context.active_object)
+    if key is not None:
+        key.slider_max = max(1.0, self.refine_strength)
+        key.value = self.refine_strength
+
+
 class GarmentReportLine(bpy.types.PropertyGroup):
     """One bad stitch, as shown in the panel."""
 
@@ -57,7 +67,12 @@ class GarmentSettings(bpy.types.PropertyGroup):
         name="Steps", description="Denoising steps (0: the model's default)", default=0, min=0, max=50
     )
     refine_strength: FloatProperty(  # type: ignore[valid-type]
-        name="Strength", description="Value of the Wrinkles shape key", default=1.0, min=0.0, soft_max=2.0
+        name="Strength",
+        description="Value of the current Wrinkles shape key (changes it live)",
+        default=1.0,
+        min=0.0,
+        soft_max=2.0,
+        update=_strength_changed,
     )
     refine_material: EnumProperty(  # type: ignore[valid-type]
         name="Material",

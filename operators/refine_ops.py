@@ -1,52 +1,50 @@
 """Refine Garment: the bundled refiner on the active mesh, written as a "Wrinkles" shape key.
 
-At unchanged resolution the key goes on the object itself (Basis kept, value = strength);
-when the base is coarser than the model's edge, a new object holds the upsampled base as
-Basis plus the key. Everything is computed before the scene is touched, so a failure
-reports an error and leaves the scene as it was; one undo step removes the result.
+With a UI the refine runs in a worker (``refine_job.RefineJob``; a subprocess by default) and a
+modal operator drains its progress from a timer into the panel and the status bar; Esc or the
+panel's Cancel ends it and leaves the scene as it was. In background mode (no timers, no modal
+handlers) the same job runs synchronously. At unchanged resolution the key goes on the object
+itself (Basis kept, value = strength); when the base is coarser than the model's edge, a new
+object holds the upsampled base as Basis plus the key. The result is one undo step.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import bpy
-from bpy.props import StringProperty
+from bpy.props import EnumProperty, StringProperty
 
 from ..core.errors import GarmentError
-from ..core.garment_mesh import GarmentMesh
-from ..core.refiner.refine import DEFAULT_MODEL, RefineInput, RefineOptions, Refiner
-from . import scene_io
+from ..core.jobs import JobState
+from . import refine_job, scene_io
+from .refine_job import RefineJob, model_path
 
-_REFINERS: dict[tuple[str, float], Refiner] = {}
-
-
-def model_path(context) -> Path:
-    custom = context.scene.garment.model_path
-    return Path(bpy.path.abspath(custom)) if custom else DEFAULT_MODEL
-
-
-def cached_refiner(path: Path) -> Refiner:
-    """Load a model once per Blender session (and again when its file changes)."""
-    key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
-    if key not in _REFINERS:
-        _REFINERS.clear()
-        _REFINERS[key] = Refiner(path)
-    return _REFINERS[key]
+_RUNNER_ITEMS = [
+    ("DEFAULT", "Default", "The add-on's default runner (a worker process)"),
+    ("subprocess", "Worker Process", "Blender's own Python in a separate process"),
+    ("thread", "Worker Thread", "A thread in Blender's process"),
+    ("sync", "Synchronous", "In the operator call itself (Blender waits)"),
+]
 
 
-def refine_input(obj: bpy.types.Object) -> RefineInput:
-    """The active object as the refiner's input: pattern charts when it has its pattern and
-    panel data, else its active UV map."""
-    base = scene_io.base_mesh_without_wrinkles(obj)
-    vertices = base.vertices
-    pattern = scene_io.object_pattern(obj)
-    if base.panel_ids is not None and base.uv is not None:
-        return RefineInput(vertices, base.faces, base.panel_ids, base.uv, pattern=pattern, source=base.source)
-    corners = scene_io.object_uv_corners(obj)
-    uv, uv_faces = corners or (None, None)
-    return RefineInput(vertices, base.faces, uv=uv, uv_faces=uv_faces, pattern=pattern, source=base.source)
+def _poll_mesh(cls, context) -> bool:
+    obj = context.active_object
+    if obj is None or obj.type != "MESH":
+        cls.poll_message_set("Select a garment mesh")
+        return False
+    if not model_path(context).is_file():
+        cls.poll_message_set("No refiner model found")
+        return False
+    if refine_job.ACTIVE is not None and not refine_job.ACTIVE.state.finished:
+        cls.poll_message_set("A refine is running")
+        return False
+    return True
+
+
+def _redraw(context) -> None:
+    for window in context.window_manager.windows:
+        for area in window.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
 
 
 class GARMENT_OT_refine(bpy.types.Operator):
@@ -63,69 +61,132 @@ class GARMENT_OT_refine(bpy.types.Operator):
         subtype="FILE_PATH",
         options={"SKIP_SAVE"},
     )
+    runner: EnumProperty(  # type: ignore[valid-type]
+        name="Runner", items=_RUNNER_ITEMS, default="DEFAULT", options={"SKIP_SAVE", "HIDDEN"}
+    )
+    seed: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Seed", description="-1: the panel's seed", default=-1, min=-1, options={"SKIP_SAVE", "HIDDEN"}
+    )
+    key_name: StringProperty(  # type: ignore[valid-type]
+        name="Key", default=scene_io.WRINKLES_KEY, options={"SKIP_SAVE", "HIDDEN"}
+    )
+
+    _timer = None
 
     @classmethod
     def poll(cls, context):
-        obj = context.active_object
-        if obj is None or obj.type != "MESH":
-            cls.poll_message_set("Select a garment mesh")
-            return False
-        if not model_path(context).is_file():
-            cls.poll_message_set("No refiner model found")
-            return False
-        return True
+        return _poll_mesh(cls, context)
+
+    def _job(self, context, runner: str) -> RefineJob | None:
+        try:
+            return RefineJob(
+                context,
+                context.active_object,
+                refine_job.DEFAULT_RUNNER if runner == "DEFAULT" else runner,
+                seed=None if self.seed < 0 else self.seed,
+            )
+        except GarmentError as err:
+            self.report({"ERROR"}, str(err))
+            return None
+
+    def _done(self, context, job: RefineJob) -> set[str]:
+        if job.state is JobState.DONE:
+            try:
+                target = job.finish(context, self.report_path, self.key_name)
+            except RuntimeError as err:
+                self.report({"ERROR"}, str(err))
+                return {"CANCELLED"}
+            self.report({"INFO"}, refine_job.summary(target, job.runner.outcome.report))
+            return {"FINISHED"}
+        if job.state is JobState.CANCELLED:
+            self.report({"WARNING"}, "Refine cancelled: the scene is unchanged")
+        else:
+            self.report({"ERROR"}, job.error or "the refine failed")
+        return {"CANCELLED"}
 
     def execute(self, context):
-        obj = context.active_object
-        g = context.scene.garment
-        options = RefineOptions(
-            seed=g.refine_seed,
-            steps=g.refine_steps or None,
-            strength=1.0,  # the key holds the full offsets; its value is the strength
-            material=None if g.refine_material == "AUTO" else g.refine_material,
-        )
-        try:
-            refiner = cached_refiner(model_path(context))
-            result = refiner.refine(refine_input(obj), options)
-        except (GarmentError, ValueError) as err:
-            self.report({"ERROR"}, str(err))
+        """The synchronous path (background mode, scripts, ``runner='sync'``)."""
+        job = self._job(context, "sync")
+        if job is None:
             return {"CANCELLED"}
-        target = obj
-        if result.upsampled:
-            pattern = scene_io.object_pattern(obj)
-            if result.panel_ids is not None:
-                names = (
-                    list(pattern.panels)
-                    if pattern
-                    else [f"panel_{i}" for i in range(result.panel_ids.max() + 1)]
-                )
-                mesh = GarmentMesh(
-                    result.base_vertices, result.faces, result.panel_ids, result.pattern_uv, names
-                )
-                target = scene_io.garment_to_object(mesh, f"{obj.name} refined", pattern, stage="refined")
-            else:
-                target = scene_io.uv_mesh_to_object(
-                    result.base_vertices, result.faces, result.uv, result.uv_faces, f"{obj.name} refined"
-                )
-            target.matrix_world = obj.matrix_world.copy()
-            obj.hide_set(True)
-        scene_io.write_wrinkles_key(target, result.offsets, g.refine_strength)
-        if target is not obj:
-            for o in context.view_layer.objects:
-                o.select_set(False)
-            target.select_set(True)
-            context.view_layer.objects.active = target
-        r = result.report
-        if self.report_path:
-            path = Path(bpy.path.abspath(self.report_path))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"object": target.name, **r}, indent=1))
-        self.report(
-            {"INFO"},
-            f"{target.name}: Wrinkles on {r['vertices_out']:,} vertices ({r['charts']['count']} charts from "
-            f"{r['charts']['source']}, {r['steps']} steps) in {sum(r['seconds'].values()):.1f} s",
-        )
+        job.start().step()
+        return self._done(context, job)
+
+    def invoke(self, context, event):
+        if bpy.app.background or self.runner == "sync" or context.window is None:
+            return self.execute(context)
+        job = self._job(context, self.runner)
+        if job is None:
+            return {"CANCELLED"}
+        refine_job.ACTIVE = job.start()
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def _end(self, context) -> None:
+        wm = context.window_manager
+        if self._timer is not None:
+            wm.event_timer_remove(self._timer)
+            self._timer = None
+        wm.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+        _redraw(context)
+
+    def modal(self, context, event):
+        job = refine_job.ACTIVE
+        if event.type == "ESC" or job.cancel_requested:
+            job.cancel()
+            self._end(context)
+            return self._done(context, job)
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        state = job.step()
+        context.window_manager.progress_update(int(100 * job.fraction))
+        if context.workspace is not None:
+            context.workspace.status_text_set(f"Refining {job.object_name}: {job.label}  (Esc to cancel)")
+        _redraw(context)
+        if not state.finished:
+            return {"PASS_THROUGH"}
+        self._end(context)
+        return self._done(context, job)
+
+
+class GARMENT_OT_refine_cancel(bpy.types.Operator):
+    """Stop the running refine; the scene stays as it was"""
+
+    bl_idname = "garment.refine_cancel"
+    bl_label = "Cancel Refine"
+
+    @classmethod
+    def poll(cls, context):
+        return refine_job.ACTIVE is not None and not refine_job.ACTIVE.state.finished
+
+    def execute(self, context):
+        refine_job.ACTIVE.cancel_requested = True
         return {"FINISHED"}
 
 
-CLASSES = (GARMENT_OT_refine,)
+class GARMENT_OT_new_variant(bpy.types.Operator):
+    """Refine again with a new seed into another shape key named by its seed; the other
+    wrinkle keys are set to 0"""
+
+    bl_idname = "garment.new_variant"
+    bl_label = "New Variant"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return _poll_mesh(cls, context)
+
+    def execute(self, context):
+        obj = context.active_object
+        seed = scene_io.next_variant_seed(obj, context.scene.garment.refine_seed)
+        context.scene.garment.refine_seed = seed
+        how = "EXEC_DEFAULT" if bpy.app.background or context.window is None else "INVOKE_DEFAULT"
+        return bpy.ops.garment.refine(how, seed=seed, key_name=scene_io.variant_key_name(seed))
+
+
+CLASSES = (GARMENT_OT_refine, GARMENT_OT_refine_cancel, GARMENT_OT_new_variant)

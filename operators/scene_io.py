@@ -207,39 +207,85 @@ def object_uv_corners(obj: bpy.types.Object) -> tuple[np.ndarray, np.ndarray] | 
     return uv, inverse.reshape(-1)[tri_loops].reshape(-1, 3)
 
 
+def is_wrinkles_key(name: str) -> bool:
+    """The refiner's keys: "Wrinkles" and its variants "Wrinkles seed N"."""
+    return name == WRINKLES_KEY or name.startswith(WRINKLES_KEY + " ")
+
+
+def wrinkles_keys(obj: bpy.types.Object) -> list[bpy.types.ShapeKey]:
+    keys = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+    return [k for k in keys.key_blocks if is_wrinkles_key(k.name)] if keys else []
+
+
 def base_mesh_without_wrinkles(obj: bpy.types.Object) -> BaseMesh:
     """The object as a base mesh with modifiers and shape keys applied, except the Wrinkles
-    key (refining again starts from the base, not from the last result)."""
-    keys = obj.data.shape_keys
-    block = keys.key_blocks.get(WRINKLES_KEY) if keys else None
-    muted = block.mute if block else None
-    if block:
-        block.mute = True
+    keys (refining again starts from the base, not from the last result)."""
+    blocks = wrinkles_keys(obj) if obj is not None and obj.type == "MESH" else []
+    muted = [b.mute for b in blocks]
+    for b in blocks:
+        b.mute = True
     try:
         return object_to_base_mesh(obj)
     finally:
-        if block:
-            block.mute = muted
+        for b, m in zip(blocks, muted, strict=True):
+            b.mute = m
 
 
-def write_wrinkles_key(obj: bpy.types.Object, offsets_cm: np.ndarray, value: float) -> bpy.types.ShapeKey:
-    """Add (or replace) the Wrinkles shape key: Basis + offsets, at ``value``."""
+def write_wrinkles_key(
+    obj: bpy.types.Object, offsets_cm: np.ndarray, value: float, name: str = WRINKLES_KEY
+) -> bpy.types.ShapeKey:
+    """Add (or replace) the shape key ``name``: Basis + offsets, at ``value``."""
     if obj.data.shape_keys is None:
         obj.shape_key_add(name="Basis", from_mix=False)
     keys = obj.data.shape_keys.key_blocks
-    if WRINKLES_KEY in keys:
-        obj.shape_key_remove(keys[WRINKLES_KEY])
+    if name in keys:
+        obj.shape_key_remove(keys[name])
     basis = obj.data.shape_keys.reference_key
     n = len(obj.data.vertices)
     co = np.empty(n * 3, np.float32)
     basis.data.foreach_get("co", co)
     # offsets are directions in pattern space: the same axis change as positions, no origin
     delta = pattern_to_blender(np.asarray(offsets_cm, np.float64))
-    key = obj.shape_key_add(name=WRINKLES_KEY, from_mix=False)
+    key = obj.shape_key_add(name=name, from_mix=False)
     key.data.foreach_set("co", (co.reshape(-1, 3) + delta).astype(np.float32).ravel())
+    set_current_wrinkles(obj, key, value)
+    return key
+
+
+CURRENT_KEY_PROP = "garment_wrinkles_key"
+
+
+def set_current_wrinkles(obj: bpy.types.Object, key: bpy.types.ShapeKey, value: float) -> None:
+    """Make ``key`` the wrinkles the strength drives (at ``value``); the other wrinkle keys go to 0."""
+    for other in wrinkles_keys(obj):
+        if other.name != key.name:
+            other.value = 0.0
     key.slider_max = max(1.0, value)
     key.value = value
-    return key
+    obj[CURRENT_KEY_PROP] = key.name
+
+
+def current_wrinkles_key(obj: bpy.types.Object | None) -> bpy.types.ShapeKey | None:
+    """The wrinkle key the strength drives: the last one written (or the only one)."""
+    keys = wrinkles_keys(obj)
+    if not keys:
+        return None
+    name = obj.get(CURRENT_KEY_PROP, "")
+    return next((k for k in keys if k.name == name), keys[-1])
+
+
+def variant_key_name(seed: int) -> str:
+    return f"{WRINKLES_KEY} seed {seed}"
+
+
+def next_variant_seed(obj: bpy.types.Object, panel_seed: int) -> int:
+    """One more than any seed in use: the panel's and those the variant keys are named by."""
+    used = [panel_seed]
+    for k in wrinkles_keys(obj):
+        tail = k.name[len(WRINKLES_KEY) :].strip()
+        if tail.startswith("seed ") and tail[5:].isdigit():
+            used.append(int(tail[5:]))
+    return max(used) + 1
 
 
 def uv_mesh_to_object(vertices_cm, faces, uv, uv_faces, name: str, collection=None) -> bpy.types.Object:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bpy
 
+from ..operators import refine_job, scene_io
+
 MAX_LINES = 8
 
 
@@ -73,7 +75,23 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
         row.prop(g, "refine_seed")
         row.prop(g, "refine_steps")
         col.prop(g, "refine_strength", slider=True)
-        layout.operator("garment.refine", icon="MOD_CLOTH")
+        job = refine_job.ACTIVE
+        if job is not None and not job.state.finished:
+            box = layout.box()
+            box.progress(factor=job.fraction, type="BAR", text=f"{job.object_name}: {job.label}")
+            box.operator("garment.refine_cancel", icon="CANCEL", text="Cancel")
+        else:
+            row = layout.row(align=True)
+            row.operator("garment.refine", icon="MOD_CLOTH")
+            row.operator("garment.new_variant", icon="ADD", text="New Variant")
+        keys = scene_io.wrinkles_keys(context.active_object)
+        if len(keys) > 1:
+            current = scene_io.current_wrinkles_key(context.active_object)
+            box = layout.box()
+            for k in keys:
+                box.label(
+                    text=f"{k.name}: {k.value:.2f}", icon="RADIOBUT_ON" if k == current else "RADIOBUT_OFF"
+                )
         layout.prop(g, "model_path")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -95,3 +96,44 @@ def tiny_model(v1_sample_folder, tmp_path_factory):
     path = save_model(path.with_suffix(""), tensors, desc)
     export_onnx(path)
     return path
+
+
+@pytest.fixture
+def garment_obj(scene, ext, v1_sample_folder, tiny_model):
+    """make(stage) -> a garment object of the first v1 sample (fine or coarse base, its pattern
+    attached, active and selected) in the empty scene; and the scene_io module."""
+    from importlib import import_module
+
+    import bpy
+
+    from core.dataset import load_arrays
+    from core.garment_mesh import GarmentMesh
+    from core.pattern import load_pattern
+
+    scene_io = import_module(f"{ext.__name__}.operators.scene_io")
+    row = json.loads((v1_sample_folder / "manifest.json").read_text())["samples"][0]
+    a = load_arrays(v1_sample_folder, row["id"])
+    pattern = load_pattern(v1_sample_folder / "samples" / row["id"] / "pattern.json")
+    scene.garment.model_path = str(tiny_model)
+
+    def make(stage: str = "fine"):
+        if stage == "fine":
+            mesh = GarmentMesh(
+                a["coarse_at_fine"], a["fine_faces"], a["fine_panel"], a["fine_uv"], list(pattern.panels)
+            )
+        else:
+            mesh = GarmentMesh(
+                a["coarse_vertices"],
+                a["coarse_faces"],
+                a["coarse_panel"],
+                a["coarse_uv"],
+                list(pattern.panels),
+            )
+        obj = scene_io.garment_to_object(mesh, f"garment_{stage}", pattern, stage="base")
+        for o in bpy.context.view_layer.objects:
+            o.select_set(False)
+        obj.select_set(True)
+        bpy.context.view_layer.objects.active = obj
+        return obj
+
+    return make, scene_io

@@ -3,59 +3,12 @@ object, errors that leave the scene untouched, and undo."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from bpy_helpers import key_delta
 
 bpy = pytest.importorskip("bpy")
 pytest.importorskip("onnxruntime")
-
-
-@pytest.fixture
-def garment_obj(scene, ext, v1_sample_folder, tiny_model):
-    from importlib import import_module
-
-    from core.dataset import load_arrays
-    from core.garment_mesh import GarmentMesh
-    from core.pattern import load_pattern
-
-    scene_io = import_module(f"{ext.__name__}.operators.scene_io")
-    row = json.loads((v1_sample_folder / "manifest.json").read_text())["samples"][0]
-    a = load_arrays(v1_sample_folder, row["id"])
-    pattern = load_pattern(v1_sample_folder / "samples" / row["id"] / "pattern.json")
-    scene.garment.model_path = str(tiny_model)
-
-    def make(stage: str = "fine"):
-        if stage == "fine":
-            mesh = GarmentMesh(
-                a["coarse_at_fine"], a["fine_faces"], a["fine_panel"], a["fine_uv"], list(pattern.panels)
-            )
-        else:
-            mesh = GarmentMesh(
-                a["coarse_vertices"],
-                a["coarse_faces"],
-                a["coarse_panel"],
-                a["coarse_uv"],
-                list(pattern.panels),
-            )
-        obj = scene_io.garment_to_object(mesh, f"garment_{stage}", pattern, stage="base")
-        for o in bpy.context.view_layer.objects:
-            o.select_set(False)
-        obj.select_set(True)
-        bpy.context.view_layer.objects.active = obj
-        return obj
-
-    return make, scene_io
-
-
-def _key_delta(obj) -> np.ndarray:
-    keys = obj.data.shape_keys.key_blocks
-    n = len(obj.data.vertices)
-    basis, wr = np.empty(n * 3, np.float32), np.empty(n * 3, np.float32)
-    keys["Basis"].data.foreach_get("co", basis)
-    keys["Wrinkles"].data.foreach_get("co", wr)
-    return (wr - basis).reshape(-1, 3)
 
 
 def test_refine_writes_a_wrinkles_key_at_the_strength_and_replaces_it_on_rerun(garment_obj, scene):
@@ -65,15 +18,15 @@ def test_refine_writes_a_wrinkles_key_at_the_strength_and_replaces_it_on_rerun(g
     assert bpy.ops.garment.refine() == {"FINISHED"}
     keys = obj.data.shape_keys.key_blocks
     assert [k.name for k in keys] == ["Basis", "Wrinkles"] and keys["Wrinkles"].value == pytest.approx(0.7)
-    first = _key_delta(obj)
+    first = key_delta(obj)
     assert np.abs(first).max() > 0
     # a re-run starts from the base, not from the refined shape, and replaces the key
     assert bpy.ops.garment.refine() == {"FINISHED"}
     assert [k.name for k in obj.data.shape_keys.key_blocks] == ["Basis", "Wrinkles"]
-    assert np.allclose(_key_delta(obj), first, atol=1e-6)
+    assert np.allclose(key_delta(obj), first, atol=1e-6)
     scene.garment.refine_seed = 5
     bpy.ops.garment.refine()
-    assert not np.allclose(_key_delta(obj), first, atol=1e-6)
+    assert not np.allclose(key_delta(obj), first, atol=1e-6)
 
 
 def test_a_coarse_base_becomes_a_new_upsampled_object(garment_obj):
