@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import bpy
 
-from . import garment_ops, properties, refine_ops
+from . import garment_ops, preferences, presets, properties, refine_ops
 
-CLASSES = (*properties.CLASSES, *garment_ops.CLASSES, *refine_ops.CLASSES)
+CLASSES = (
+    *preferences.CLASSES,
+    *properties.CLASSES,
+    *presets.CLASSES,
+    *garment_ops.CLASSES,
+    *refine_ops.CLASSES,
+)
 
 
 def register() -> None:

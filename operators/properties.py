@@ -84,8 +84,27 @@ class GarmentSettings(bpy.types.PropertyGroup):
         ],
         default="AUTO",
     )
+    refine_edge_length: FloatProperty(  # type: ignore[valid-type]
+        name="Mesh Edge",
+        description="Edge length (cm) the base is re-tessellated to when it is coarser (0: the model's own)",
+        default=0.0,
+        min=0.0,
+        soft_max=5.0,
+    )
+    refine_device: EnumProperty(  # type: ignore[valid-type]
+        name="Device",
+        items=[
+            ("PREFS", "From Preferences", "The add-on preference's device"),
+            ("auto", "Auto", "CUDA when available, else the CPU"),
+            ("cpu", "CPU", "The bundled onnxruntime on the CPU"),
+            ("cuda", "CUDA", "torch on an NVIDIA GPU"),
+        ],
+        default="PREFS",
+    )
     model_path: StringProperty(  # type: ignore[valid-type]
-        name="Model", description="Refiner model JSON (empty: the bundled one)", subtype="FILE_PATH"
+        name="Model",
+        description="Refiner model JSON for this scene (empty: the preference's, else the bundled one)",
+        subtype="FILE_PATH",
     )
 
 

@@ -13,18 +13,24 @@ import bpy
 from ..core.garment_mesh import GarmentMesh
 from ..core.jobs import RUNNERS, JobState, RefineOutcome, RefineRequest
 from ..core.jobs.events import overall_fraction
-from ..core.refiner.refine import DEFAULT_MODEL, RefineInput, RefineOptions
-from . import scene_io
+from ..core.refiner.refine import RefineInput, RefineOptions
+from . import preferences, scene_io
 
-DEFAULT_RUNNER = "subprocess"  # bench/worker_gap.py: the main thread stays free; a cancel kills it at once
+DEFAULT_RUNNER = "subprocess"  # bench/worker_gap.py; the preference can choose the thread
 
 ACTIVE: RefineJob | None = None
 """The job the panel shows (progress, Cancel), one at a time."""
 
 
 def model_path(context) -> Path:
+    """The scene's model, else the preference's, else the bundled one."""
     custom = context.scene.garment.model_path
-    return Path(bpy.path.abspath(custom)) if custom else DEFAULT_MODEL
+    return Path(bpy.path.abspath(custom)) if custom else preferences.preferred_model(context)
+
+
+def device(context) -> str:
+    d = context.scene.garment.refine_device
+    return preferences.preferred_device(context) if d == "PREFS" else d
 
 
 def refine_input(obj: bpy.types.Object) -> RefineInput:
@@ -50,6 +56,8 @@ def build_request(context, obj: bpy.types.Object, seed: int | None = None) -> Re
         seed=g.refine_seed if seed is None else seed,
         steps=g.refine_steps or None,
         material=None if g.refine_material == "AUTO" else g.refine_material,
+        edge_length=g.refine_edge_length or None,
+        device=device(context),
     )
     return RefineRequest.from_input(model_path(context), refine_input(obj), options)
 
@@ -99,10 +107,10 @@ def summary(target: bpy.types.Object, report: dict) -> str:
 class RefineJob:
     """One refine of one object by one runner."""
 
-    def __init__(self, context, obj: bpy.types.Object, runner: str = DEFAULT_RUNNER, seed: int | None = None):
+    def __init__(self, context, obj: bpy.types.Object, runner: str | None = None, seed: int | None = None):
         self.object_name = obj.name
         self.request = build_request(context, obj, seed)  # raises GarmentError before anything starts
-        self.runner = RUNNERS[runner]()
+        self.runner = RUNNERS[runner or preferences.preferred_runner(context)]()
         self.fraction = 0.0
         self.label = "Starting"
         self.target_name: str | None = None

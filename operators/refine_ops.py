@@ -19,7 +19,7 @@ from . import refine_job, scene_io
 from .refine_job import RefineJob, model_path
 
 _RUNNER_ITEMS = [
-    ("DEFAULT", "Default", "The add-on's default runner (a worker process)"),
+    ("DEFAULT", "Default", "The add-on preference's runner"),
     ("subprocess", "Worker Process", "Blender's own Python in a separate process"),
     ("thread", "Worker Thread", "A thread in Blender's process"),
     ("sync", "Synchronous", "In the operator call itself (Blender waits)"),
@@ -82,7 +82,7 @@ class GARMENT_OT_refine(bpy.types.Operator):
             return RefineJob(
                 context,
                 context.active_object,
-                refine_job.DEFAULT_RUNNER if runner == "DEFAULT" else runner,
+                None if runner == "DEFAULT" else runner,
                 seed=None if self.seed < 0 else self.seed,
             )
         except GarmentError as err:

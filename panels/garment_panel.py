@@ -69,11 +69,19 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
     def draw(self, context):
         g = context.scene.garment
         layout = self.layout
+        for kind in ("quality", "material"):
+            row = layout.row(align=True)
+            row.label(text=kind.title())
+            row.menu(f"GARMENT_MT_{kind}_presets", text="Presets")
+            row.operator(f"garment.{kind}_preset_add", text="", icon="ADD")
+            row.operator(f"garment.{kind}_preset_add", text="", icon="REMOVE").remove_active = True
         col = layout.column(align=True)
         col.prop(g, "refine_material")
         row = col.row(align=True)
         row.prop(g, "refine_seed")
         row.prop(g, "refine_steps")
+        col.prop(g, "refine_edge_length", text="Mesh Edge (cm)")
+        col.prop(g, "refine_device")
         col.prop(g, "refine_strength", slider=True)
         job = refine_job.ACTIVE
         if job is not None and not job.state.finished:

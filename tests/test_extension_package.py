@@ -27,6 +27,9 @@ out = {"install": sorted(result)}
 out["enabled"] = module in bpy.context.preferences.addons
 out["loaded"] = bool(addon_utils.check(module)[1])
 out["scene_prop"] = hasattr(bpy.types.Scene, "garment")
+prefs = bpy.context.preferences.addons[module].preferences
+out["prefs"] = [prefs.device, prefs.runner, prefs.model_path]
+out["preferred_model"] = str(sys.modules[module + ".operators.preferences"].preferred_model())
 bpy.ops.garment.load_pattern(filepath=pattern, edge_length=4.0)
 obj = bpy.context.view_layer.objects.active
 out["object"] = obj.name if obj else None
@@ -83,6 +86,8 @@ def test_zip_installs_enables_runs_and_unregisters(built_zip, tmp_path):
     out = run_in_fresh_bpy(INSTALL_SCRIPT, tmp_path, str(built_zip), str(SKIRT))
     assert out["install"] == ["FINISHED"]
     assert out["enabled"] and out["loaded"] and out["scene_prop"]
+    assert out["prefs"] == ["auto", "subprocess", ""]  # the preferences, at their defaults
+    assert out["preferred_model"].endswith("garment_refiner/models/refiner.json")  # the bundled model
     assert out["vertices"] > 100 and out["stitches"] > 0
     assert out["disabled"] and not out["scene_prop_after"] and not out["operator_after"]
 
@@ -107,10 +112,18 @@ bpy.ops.garment.load_pattern(filepath=pattern, edge_length=1.5)
 obj = bpy.context.view_layer.objects.active
 result = bpy.ops.garment.refine()
 keys = obj.data.shape_keys.key_blocks if obj.data.shape_keys else []
-ops = sys.modules[module + ".operators.refine_ops"]
+jobs = sys.modules[module + ".core.jobs.refine_job"]
 out = {"refine": sorted(result), "keys": [k.name for k in keys],
-       "runtimes": [r.runtime.name for r in ops._REFINERS.values()],
+       "runtimes": [r.runtime.name for r in jobs._REFINERS.values()],
        "torch_loaded": "torch" in sys.modules}
+# the worker process runs the installed extension's core (no UI here: its poll step by hand)
+import time
+RefineJob = sys.modules[module + ".operators.refine_job"].RefineJob
+job = RefineJob(bpy.context, obj, "subprocess").start()
+t0 = time.time()
+while not job.step().finished and time.time() - t0 < 120:
+    time.sleep(0.02)
+out["worker"] = [job.state.value, job.error]
 if "Wrinkles" in keys:
     import numpy as np
     n = len(obj.data.vertices)
@@ -126,4 +139,5 @@ def test_the_installed_zip_refines_with_onnxruntime_when_torch_is_missing(built_
     out = run_in_fresh_bpy(REFINE_SCRIPT, tmp_path, str(built_zip), str(SKIRT), str(tiny_model))
     assert out["refine"] == ["FINISHED"] and out["keys"] == ["Basis", "Wrinkles"]
     assert out["runtimes"] == ["onnxruntime"] and not out["torch_loaded"]
+    assert out["worker"] == ["done", None]
     assert out["max_offset"] > 1e-4

@@ -118,7 +118,8 @@ def test_a_mesh_without_charts_refines_through_nuvo_charts(model):
     out = Refiner(model).refine(RefineInput(obj.vertices, obj.faces, source="x.obj"), options)
     charts = out.report["charts"]
     assert charts["source"] == "nuvo" and charts["count"] >= 2 and not charts["rest_known"]
-    assert seen[-1] == ("nuvo", 30, 30)
+    nuvo = [a for a in seen if a[0] == "nuvo"]
+    assert nuvo[-1] == ("nuvo", 30, 30) and seen[-1] == ("sample_back", 1, 1)  # every stage reports
     assert not out.upsampled and np.array_equal(out.faces, obj.faces)  # one vertex a vertex: welded
     assert out.uv.shape[1] == 2 and out.uv_faces.shape == obj.faces.shape  # the Nuvo UVs come along
     assert out.uv.min() >= 0.0 and out.uv.max() <= 1.0
