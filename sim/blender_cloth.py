@@ -41,7 +41,10 @@ from dataclasses import dataclass, replace
 import bpy
 import numpy as np
 
-from core.frames import CM_PER_M, blender_to_pattern, pattern_to_blender
+try:  # inside the extension package (the Drape operator)
+    from ..core.frames import CM_PER_M, blender_to_pattern, pattern_to_blender
+except ImportError:  # the checkout's top-level packages (dataset scripts, tests)
+    from core.frames import CM_PER_M, blender_to_pattern, pattern_to_blender
 
 REFERENCE_EDGE_CM = 2.0
 """Mean mesh edge (cm) at which the :class:`ClothMaterial` numbers are used as they are."""
@@ -179,6 +182,259 @@ def _fcurve(obj: bpy.types.Object, path: str):
     return next(fc for fc in bag.fcurves if fc.data_path == path)
 
 
+class ClothDrape:
+    """A drape one frame at a time: the temporary scene is built at construction, ``step()``
+    simulates the next frame (False once the drape is done), ``result()`` is what :func:`drape`
+    returns and ``close()`` removes the scene and its data (also on failure or cancel). A modal
+    operator steps it from a timer; :func:`drape` runs it through. Arguments: see :func:`drape`."""
+
+    def __init__(
+        self,
+        vertices: np.ndarray,
+        faces: np.ndarray,
+        seam_pairs: np.ndarray,
+        body_vertices: np.ndarray,
+        body_faces: np.ndarray,
+        material: str | ClothMaterial = "mid",
+        frames: int = 120,
+        self_collision: bool = False,
+        substeps: int = 5,
+        seam_shrink: float = 0.0,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        sewing_force_max: float | None = None,
+        sew_frames: int = 40,
+        sew_tolerance: float = 1.0,
+        gravity_ramp: int = 10,
+        collision_distance: float = 0.2,
+        body_thickness: float = 0.3,
+        collision_quality: int = 6,
+        scale_to_mesh: bool = True,
+        lift: float = 3.0,
+        sewing_force_after: float = 5.0,
+        frame_hook: Callable[[int, np.ndarray], None] | None = None,
+        start_vertices: np.ndarray | None = None,
+        sewing_bending: float = 1.0,
+        self_collision_while_sewing: bool = True,
+        settle: tuple[float, int] | None = None,
+    ) -> None:
+        t0 = time.perf_counter()
+        v = np.asarray(vertices, np.float64).reshape(-1, 3)
+        f = np.asarray(faces, np.int64).reshape(-1, 3)
+        pairs = np.asarray(seam_pairs, np.int64).reshape(-1, 2)
+        bv = np.asarray(body_vertices, np.float64).reshape(-1, 3)
+        bf = np.asarray(body_faces, np.int64).reshape(-1, 3)
+        if frames < 1:
+            raise ValueError(f"frames must be >= 1, got {frames}")
+        if not np.isfinite(v).all():
+            raise ValueError("garment vertices contain NaN or inf")
+        if start_vertices is not None:
+            start_vertices = np.asarray(start_vertices, np.float64).reshape(-1, 3)
+            if start_vertices.shape != v.shape or not np.isfinite(start_vertices).all():
+                raise ValueError(f"start_vertices must be finite and {v.shape}, got {start_vertices.shape}")
+        if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(v)):
+            raise ValueError("seam_pairs index outside the garment vertices")
+        if isinstance(material, str):
+            if material not in MATERIALS:
+                raise ValueError(f"unknown material {material!r}, expected one of {sorted(MATERIALS)}")
+            material = MATERIALS[material]
+        mat = material
+        pairs = _loose_pairs(pairs, f)
+        edge = mean_edge_length(v, f)
+        r = edge / REFERENCE_EDGE_CM if scale_to_mesh else 1.0
+        if scale_to_mesh:
+            mat = mat.scaled(edge)
+
+        scene = bpy.data.scenes.new("garment_drape")
+        datablocks: list = []
+        self.scene, self.datablocks, self.closed = scene, datablocks, False
+        try:
+            initial = v + np.array([0.0, lift, 0.0]) if start_vertices is None else start_vertices
+            cloth_me = _mesh("garment_drape_cloth", initial, pairs, f)
+            datablocks.append(cloth_me)
+            cloth = bpy.data.objects.new("garment_drape_cloth", cloth_me)
+            datablocks.insert(0, cloth)
+            if start_vertices is not None:
+                # the cloth starts where the mesh is at frame 1; from frame 2 the mesh is the box
+                # mesh (a shape key at 1) and, with a dynamic base mesh, that is the rest shape
+                # the springs pull to (Blender's "rest shape key" is not honoured here)
+                cloth.shape_key_add(name="Basis", from_mix=False)
+                rest_key = cloth.shape_key_add(name="rest", from_mix=False)
+                rest_key.data.foreach_set("co", pattern_to_blender(v).astype(np.float32).ravel())
+                rest_key.value = 0.0
+                rest_key.keyframe_insert("value", frame=1)
+                rest_key.value = 1.0
+                rest_key.keyframe_insert("value", frame=2)
+            body_me = _mesh("garment_drape_body", bv, np.zeros((0, 2), np.int64), bf)
+            datablocks.append(body_me)
+            body = bpy.data.objects.new("garment_drape_body", body_me)
+            datablocks.insert(0, body)
+            scene.collection.objects.link(body)
+            scene.collection.objects.link(cloth)
+
+            body.modifiers.new("Collision", "COLLISION")
+            col = body.collision
+            col.thickness_outer = body_thickness / CM_PER_M
+            col.thickness_inner = 0.002
+            col.cloth_friction = mat.friction
+            col.damping = 0.1
+
+            mod = cloth.modifiers.new("Cloth", "CLOTH")
+            s = mod.settings
+            s.quality = substeps
+            s.mass = mat.mass
+            s.tension_stiffness = mat.tension
+            s.compression_stiffness = mat.compression
+            s.shear_stiffness = mat.shear
+            s.bending_stiffness = mat.bending
+            s.tension_damping = mat.tension_damping
+            s.compression_damping = mat.compression_damping
+            s.shear_damping = mat.shear_damping
+            s.bending_damping = mat.bending_damping
+            s.air_damping = mat.air_damping
+            s.use_sewing_springs = True
+            s.use_dynamic_mesh = start_vertices is not None
+            sew0 = mat.sewing if sewing_force_max is None else sewing_force_max * r
+            s.sewing_force_max = sew0
+            s.shrink_min = seam_shrink
+            cs = mod.collision_settings
+            cs.use_collision = True
+            cs.distance_min = collision_distance / CM_PER_M
+            cs.collision_quality = collision_quality
+            late_self_collision = self_collision and not self_collision_while_sewing
+            cs.use_self_collision = self_collision and not late_self_collision
+            if late_self_collision:
+                cs.keyframe_insert("use_self_collision", frame=1)
+            cs.self_distance_min = collision_distance / CM_PER_M
+            last = frames + (settle[1] if settle else 0)
+            scene.frame_start = 1
+            scene.frame_end = last + 1
+            mod.point_cache.frame_start = 1
+            mod.point_cache.frame_end = last + 1
+
+            s.effector_weights.gravity = 0.0
+            s.effector_weights.keyframe_insert("gravity", frame=1)
+            s.keyframe_insert("sewing_force_max", frame=1)
+            bend0 = s.bending_stiffness
+            s.bending_stiffness = bend0 * sewing_bending
+            s.keyframe_insert("bending_stiffness", frame=1)
+            fcurve = _fcurve(cloth, _GRAVITY_PATH)
+            sew_curve = _fcurve(cloth, _SEWING_PATH)
+            bend_curve = _fcurve(cloth, _BENDING_PATH)
+            gravity_frame = 0
+
+            scene.frame_set(1)
+            depsgraph = scene.view_layers[0].depsgraph
+            prev = _read(cloth, depsgraph, len(v))
+            speed, gaps = [], []
+            i = 0
+        except BaseException:
+            self.close()
+            raise
+        i = 0
+        self.i = i
+        self.t0 = t0
+        self.scene = scene
+        self.cloth = cloth
+        self.depsgraph = depsgraph
+        self.v = v
+        self.pairs = pairs
+        self.frames = frames
+        self.settle = settle
+        self.last = last
+        self.sew_frames = sew_frames
+        self.sew_tolerance = sew_tolerance
+        self.gravity_ramp = gravity_ramp
+        self.fcurve = fcurve
+        self.sew_curve = sew_curve
+        self.bend_curve = bend_curve
+        self.sew0 = sew0
+        self.sewing_force_after = sewing_force_after
+        self.late_self_collision = late_self_collision
+        self.sewing_bending = sewing_bending
+        self.bend0 = bend0
+        self.frame_hook = frame_hook
+        self.progress = progress
+        self.prev = prev
+        self.speed = speed
+        self.gaps = gaps
+        self.gravity_frame = gravity_frame
+
+    @property
+    def finished(self) -> bool:
+        i, frames, settle, last, speed = self.i, self.frames, self.settle, self.last, self.speed
+        return not (i < frames or (settle and i < last and np.mean(speed[-3:]) > settle[0]))
+
+    def step(self) -> bool:
+        """Simulate the next frame; False once the drape is done (nothing is simulated then)."""
+        if self.closed or self.finished:
+            return False
+        i, prev, gravity_frame = self.i, self.prev, self.gravity_frame
+        i += 1
+        self.scene.frame_set(1 + i)
+        cur = _read(self.cloth, self.depsgraph, len(self.v))
+        self.speed.append(float(np.linalg.norm(cur - prev, axis=1).mean()))
+        gap = (
+            np.linalg.norm(cur[self.pairs[:, 0]] - cur[self.pairs[:, 1]], axis=1)
+            if len(self.pairs)
+            else np.zeros(1)
+        )
+        self.gaps.append(float(gap.max()))
+        prev = cur
+        if not gravity_frame and (i >= self.sew_frames or np.percentile(gap, 95) < self.sew_tolerance):
+            gravity_frame = i + 1
+            self.fcurve.keyframe_points.insert(1 + gravity_frame, 0.0)
+            self.fcurve.keyframe_points.insert(1 + gravity_frame + max(self.gravity_ramp, 1), 1.0)
+            self.fcurve.update()
+            if self.sewing_force_after != 1.0:
+                self.sew_curve.keyframe_points.insert(1 + gravity_frame, self.sew0)
+                self.sew_curve.keyframe_points.insert(
+                    1 + gravity_frame + max(self.gravity_ramp, 1), self.sew0 * self.sewing_force_after
+                )
+                self.sew_curve.update()
+            if self.late_self_collision:
+                self_curve = _fcurve(self.cloth, _SELF_COLLISION_PATH)
+                self_curve.keyframe_points.insert(1 + gravity_frame, 1.0)
+                self_curve.update()
+            if self.sewing_bending != 1.0:
+                self.bend_curve.keyframe_points.insert(1 + gravity_frame, self.bend0 * self.sewing_bending)
+                self.bend_curve.keyframe_points.insert(
+                    1 + gravity_frame + max(self.gravity_ramp, 1), self.bend0
+                )
+                self.bend_curve.update()
+        if self.frame_hook:
+            self.frame_hook(i, cur)
+        if self.progress:
+            self.progress(i, self.frames)
+        self.i, self.prev, self.gravity_frame = i, prev, gravity_frame
+        return not self.finished
+
+    def result(self) -> DrapeResult:
+        return DrapeResult(
+            vertices=self.prev,
+            frames_run=self.i,
+            seconds=time.perf_counter() - self.t0,
+            history=np.array(self.speed),
+            gravity_frame=self.gravity_frame,
+            seam_gap=np.array(self.gaps),
+        )
+
+    def close(self) -> None:
+        """Remove the drape's scene, objects, meshes and actions (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        scene, datablocks = self.scene, self.datablocks
+        for block in datablocks:
+            if isinstance(block, bpy.types.Object):
+                bpy.data.objects.remove(block)
+            else:
+                bpy.data.meshes.remove(block)
+        for action in [a for a in bpy.data.actions if a.users == 0 and a.name.startswith("garment_drape")]:
+            bpy.data.actions.remove(action)
+        bpy.data.scenes.remove(scene)
+
+
 def drape(
     vertices: np.ndarray,
     faces: np.ndarray,
@@ -248,161 +504,37 @@ def drape(
     Returns a :class:`DrapeResult`; ``history`` is the mean vertex speed per frame (cm/frame),
     ``seam_gap`` the largest seam-pair distance per frame (cm).
     """
-    t0 = time.perf_counter()
-    v = np.asarray(vertices, np.float64).reshape(-1, 3)
-    f = np.asarray(faces, np.int64).reshape(-1, 3)
-    pairs = np.asarray(seam_pairs, np.int64).reshape(-1, 2)
-    bv = np.asarray(body_vertices, np.float64).reshape(-1, 3)
-    bf = np.asarray(body_faces, np.int64).reshape(-1, 3)
-    if frames < 1:
-        raise ValueError(f"frames must be >= 1, got {frames}")
-    if not np.isfinite(v).all():
-        raise ValueError("garment vertices contain NaN or inf")
-    if start_vertices is not None:
-        start_vertices = np.asarray(start_vertices, np.float64).reshape(-1, 3)
-        if start_vertices.shape != v.shape or not np.isfinite(start_vertices).all():
-            raise ValueError(f"start_vertices must be finite and {v.shape}, got {start_vertices.shape}")
-    if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(v)):
-        raise ValueError("seam_pairs index outside the garment vertices")
-    if isinstance(material, str):
-        if material not in MATERIALS:
-            raise ValueError(f"unknown material {material!r}, expected one of {sorted(MATERIALS)}")
-        material = MATERIALS[material]
-    mat = material
-    pairs = _loose_pairs(pairs, f)
-    edge = mean_edge_length(v, f)
-    r = edge / REFERENCE_EDGE_CM if scale_to_mesh else 1.0
-    if scale_to_mesh:
-        mat = mat.scaled(edge)
-
-    scene = bpy.data.scenes.new("garment_drape")
-    datablocks: list = []
-    try:
-        initial = v + np.array([0.0, lift, 0.0]) if start_vertices is None else start_vertices
-        cloth_me = _mesh("garment_drape_cloth", initial, pairs, f)
-        datablocks.append(cloth_me)
-        cloth = bpy.data.objects.new("garment_drape_cloth", cloth_me)
-        datablocks.insert(0, cloth)
-        if start_vertices is not None:
-            # the cloth starts where the mesh is at frame 1; from frame 2 the mesh is the box
-            # mesh (a shape key at 1) and, with a dynamic base mesh, that is the rest shape
-            # the springs pull to (Blender's "rest shape key" is not honoured here)
-            cloth.shape_key_add(name="Basis", from_mix=False)
-            rest_key = cloth.shape_key_add(name="rest", from_mix=False)
-            rest_key.data.foreach_set("co", pattern_to_blender(v).astype(np.float32).ravel())
-            rest_key.value = 0.0
-            rest_key.keyframe_insert("value", frame=1)
-            rest_key.value = 1.0
-            rest_key.keyframe_insert("value", frame=2)
-        body_me = _mesh("garment_drape_body", bv, np.zeros((0, 2), np.int64), bf)
-        datablocks.append(body_me)
-        body = bpy.data.objects.new("garment_drape_body", body_me)
-        datablocks.insert(0, body)
-        scene.collection.objects.link(body)
-        scene.collection.objects.link(cloth)
-
-        body.modifiers.new("Collision", "COLLISION")
-        col = body.collision
-        col.thickness_outer = body_thickness / CM_PER_M
-        col.thickness_inner = 0.002
-        col.cloth_friction = mat.friction
-        col.damping = 0.1
-
-        mod = cloth.modifiers.new("Cloth", "CLOTH")
-        s = mod.settings
-        s.quality = substeps
-        s.mass = mat.mass
-        s.tension_stiffness = mat.tension
-        s.compression_stiffness = mat.compression
-        s.shear_stiffness = mat.shear
-        s.bending_stiffness = mat.bending
-        s.tension_damping = mat.tension_damping
-        s.compression_damping = mat.compression_damping
-        s.shear_damping = mat.shear_damping
-        s.bending_damping = mat.bending_damping
-        s.air_damping = mat.air_damping
-        s.use_sewing_springs = True
-        s.use_dynamic_mesh = start_vertices is not None
-        sew0 = mat.sewing if sewing_force_max is None else sewing_force_max * r
-        s.sewing_force_max = sew0
-        s.shrink_min = seam_shrink
-        cs = mod.collision_settings
-        cs.use_collision = True
-        cs.distance_min = collision_distance / CM_PER_M
-        cs.collision_quality = collision_quality
-        late_self_collision = self_collision and not self_collision_while_sewing
-        cs.use_self_collision = self_collision and not late_self_collision
-        if late_self_collision:
-            cs.keyframe_insert("use_self_collision", frame=1)
-        cs.self_distance_min = collision_distance / CM_PER_M
-        last = frames + (settle[1] if settle else 0)
-        scene.frame_start = 1
-        scene.frame_end = last + 1
-        mod.point_cache.frame_start = 1
-        mod.point_cache.frame_end = last + 1
-
-        s.effector_weights.gravity = 0.0
-        s.effector_weights.keyframe_insert("gravity", frame=1)
-        s.keyframe_insert("sewing_force_max", frame=1)
-        bend0 = s.bending_stiffness
-        s.bending_stiffness = bend0 * sewing_bending
-        s.keyframe_insert("bending_stiffness", frame=1)
-        fcurve = _fcurve(cloth, _GRAVITY_PATH)
-        sew_curve = _fcurve(cloth, _SEWING_PATH)
-        bend_curve = _fcurve(cloth, _BENDING_PATH)
-        gravity_frame = 0
-
-        scene.frame_set(1)
-        depsgraph = scene.view_layers[0].depsgraph
-        prev = _read(cloth, depsgraph, len(v))
-        speed, gaps = [], []
-        i = 0
-        while i < frames or (settle and i < last and np.mean(speed[-3:]) > settle[0]):
-            i += 1
-            scene.frame_set(1 + i)
-            cur = _read(cloth, depsgraph, len(v))
-            speed.append(float(np.linalg.norm(cur - prev, axis=1).mean()))
-            gap = np.linalg.norm(cur[pairs[:, 0]] - cur[pairs[:, 1]], axis=1) if len(pairs) else np.zeros(1)
-            gaps.append(float(gap.max()))
-            prev = cur
-            if not gravity_frame and (i >= sew_frames or np.percentile(gap, 95) < sew_tolerance):
-                gravity_frame = i + 1
-                fcurve.keyframe_points.insert(1 + gravity_frame, 0.0)
-                fcurve.keyframe_points.insert(1 + gravity_frame + max(gravity_ramp, 1), 1.0)
-                fcurve.update()
-                if sewing_force_after != 1.0:
-                    sew_curve.keyframe_points.insert(1 + gravity_frame, sew0)
-                    sew_curve.keyframe_points.insert(
-                        1 + gravity_frame + max(gravity_ramp, 1), sew0 * sewing_force_after
-                    )
-                    sew_curve.update()
-                if late_self_collision:
-                    self_curve = _fcurve(cloth, _SELF_COLLISION_PATH)
-                    self_curve.keyframe_points.insert(1 + gravity_frame, 1.0)
-                    self_curve.update()
-                if sewing_bending != 1.0:
-                    bend_curve.keyframe_points.insert(1 + gravity_frame, bend0 * sewing_bending)
-                    bend_curve.keyframe_points.insert(1 + gravity_frame + max(gravity_ramp, 1), bend0)
-                    bend_curve.update()
-            if frame_hook:
-                frame_hook(i, cur)
-            if progress:
-                progress(i, frames)
-        out, frames_run = prev, i
-    finally:
-        for block in datablocks:
-            if isinstance(block, bpy.types.Object):
-                bpy.data.objects.remove(block)
-            else:
-                bpy.data.meshes.remove(block)
-        for action in [a for a in bpy.data.actions if a.users == 0 and a.name.startswith("garment_drape")]:
-            bpy.data.actions.remove(action)
-        bpy.data.scenes.remove(scene)
-    return DrapeResult(
-        vertices=out,
-        frames_run=frames_run,
-        seconds=time.perf_counter() - t0,
-        history=np.array(speed),
-        gravity_frame=gravity_frame,
-        seam_gap=np.array(gaps),
+    sim = ClothDrape(
+        vertices,
+        faces,
+        seam_pairs,
+        body_vertices,
+        body_faces,
+        material,
+        frames,
+        self_collision,
+        substeps,
+        seam_shrink,
+        progress,
+        sewing_force_max=sewing_force_max,
+        sew_frames=sew_frames,
+        sew_tolerance=sew_tolerance,
+        gravity_ramp=gravity_ramp,
+        collision_distance=collision_distance,
+        body_thickness=body_thickness,
+        collision_quality=collision_quality,
+        scale_to_mesh=scale_to_mesh,
+        lift=lift,
+        sewing_force_after=sewing_force_after,
+        frame_hook=frame_hook,
+        start_vertices=start_vertices,
+        sewing_bending=sewing_bending,
+        self_collision_while_sewing=self_collision_while_sewing,
+        settle=settle,
     )
+    try:
+        while sim.step():
+            pass
+    finally:
+        sim.close()
+    return sim.result()
