@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import bpy
 
-from . import garment_ops, preferences, presets, properties, refine_ops
+from . import drape_ops, garment_ops, preferences, presets, properties, refine_ops
 
 CLASSES = (
     *preferences.CLASSES,
     *properties.CLASSES,
     *presets.CLASSES,
     *garment_ops.CLASSES,
+    *drape_ops.CLASSES,
     *refine_ops.CLASSES,
 )
 

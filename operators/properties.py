@@ -28,6 +28,21 @@ class GarmentReportLine(bpy.types.PropertyGroup):
     text: StringProperty(name="Text")  # type: ignore[valid-type]
 
 
+class BodySettings(bpy.types.PropertyGroup):
+    """The mannequin's measurements (cm, degrees), as core.body.BodyParams takes them."""
+
+    height: FloatProperty(name="Height", default=170.0, min=120.0, max=210.0)  # type: ignore[valid-type]
+    bust: FloatProperty(name="Bust", default=92.0, min=60.0, max=160.0)  # type: ignore[valid-type]
+    waist: FloatProperty(name="Waist", default=76.0, min=50.0, max=150.0)  # type: ignore[valid-type]
+    hips: FloatProperty(name="Hips", default=98.0, min=60.0, max=170.0)  # type: ignore[valid-type]
+    shoulder_width: FloatProperty(name="Shoulders", default=40.0, min=25.0, max=60.0)  # type: ignore[valid-type]
+    arm_length: FloatProperty(name="Arm Length", default=58.0, min=40.0, max=80.0)  # type: ignore[valid-type]
+    inseam: FloatProperty(name="Inseam", default=78.0, min=50.0, max=110.0)  # type: ignore[valid-type]
+    arm_angle_deg: FloatProperty(  # type: ignore[valid-type]
+        name="Arm Angle", description="A-pose angle from vertical (degrees)", default=40.0, min=0.0, max=80.0
+    )
+
+
 class GarmentSettings(bpy.types.PropertyGroup):
     """Per-scene settings (``scene.garment``)."""
 
@@ -55,6 +70,7 @@ class GarmentSettings(bpy.types.PropertyGroup):
         max=50.0,
     )
     pattern_path: StringProperty(name="Pattern", subtype="FILE_PATH")  # type: ignore[valid-type]
+    body: bpy.props.PointerProperty(type=BodySettings)  # type: ignore[valid-type]
     report_object: StringProperty(name="Checked Object")  # type: ignore[valid-type]
     report_stitches: IntProperty(name="Stitches", default=-1)  # type: ignore[valid-type]
     report_accuracy: FloatProperty(name="Stitch Accuracy", subtype="PERCENTAGE")  # type: ignore[valid-type]
@@ -108,7 +124,7 @@ class GarmentSettings(bpy.types.PropertyGroup):
     )
 
 
-CLASSES = (GarmentReportLine, GarmentSettings)
+CLASSES = (GarmentReportLine, BodySettings, GarmentSettings)
 
 
 def register() -> None:

@@ -49,6 +49,15 @@ def scene_digest() -> dict:
         "meshes": {m.name: _mesh_digest(m) for m in bpy.data.meshes},
         "counts": {
             kind: len(getattr(bpy.data, kind))
-            for kind in ("objects", "meshes", "materials", "images", "collections", "shape_keys")
+            for kind in (
+                "objects",
+                "meshes",
+                "materials",
+                "images",
+                "collections",
+                "shape_keys",
+                "scenes",
+                "actions",
+            )
         },
     }

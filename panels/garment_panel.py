@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..operators import refine_job, scene_io
+from ..operators import drape_ops, refine_job, scene_io
 
 MAX_LINES = 8
 
@@ -61,6 +61,27 @@ class GARMENT_PT_stitches(_GarmentTab, bpy.types.Panel):
             box.label(text=f"... and {len(g.report_lines) - MAX_LINES} more")
 
 
+class GARMENT_PT_drape(_GarmentTab, bpy.types.Panel):
+    bl_idname = "GARMENT_PT_drape"
+    bl_label = "Drape"
+    bl_parent_id = "GARMENT_PT_main"
+
+    def draw(self, context):
+        g = context.scene.garment
+        layout = self.layout
+        col = layout.column(align=True)
+        col.label(text="Mannequin (cm)", icon="ARMATURE_DATA")
+        for name in drape_ops.BODY_FIELDS:
+            col.prop(g.body, name)
+        job = drape_ops.ACTIVE
+        if job is not None and job.sim is not None and not job.sim.closed:
+            box = layout.box()
+            box.progress(factor=job.fraction, type="BAR", text=f"{job.object_name}: {job.label}")
+            box.operator("garment.drape_cancel", icon="CANCEL", text="Cancel")
+        else:
+            layout.operator("garment.drape", icon="MOD_CLOTH")
+
+
 class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
     bl_idname = "GARMENT_PT_refine"
     bl_label = "Refine Garment"
@@ -103,4 +124,4 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
         layout.prop(g, "model_path")
 
 
-CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_refine)
+CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_drape, GARMENT_PT_refine)

@@ -43,10 +43,10 @@ from core.detail import surface_detail
 from core.drape_metrics import edge_strain
 from core.drape_pairs import add_coarse_sim, lowpass_coarse, pair_arrays, pair_details
 from core.drape_quality import QualityThresholds, assess_drape
+from core.drape_setup import CoarseDrapeSettings, plan_coarse_drape, start_keywords
 from core.garment_mesh import GarmentMesh
 from core.garments import FAMILIES
 from core.garments.base import DesignRejected, sample_pattern
-from core.garments.wrap import wrapped_start
 from core.pattern import pattern_to_dict
 
 FINE_THRESHOLDS = QualityThresholds(
@@ -158,10 +158,22 @@ def start_from_pattern(pattern, box: GarmentMesh, body_params: BodyParams, cfg: 
     """How a drape of ``box`` starts from the pattern (keywords of ``drape``)."""
     if cfg.engine != "blender":
         return {}
-    if cfg.start == "box":
-        return {"lift": cfg.lift_cm}
-    # rolled panels hug the body: lifted, the sleeves would start inside the arms
-    return {"start_vertices": wrapped_start(pattern, box, body_params)}
+    return start_keywords(pattern, box, body_params, cfg.start, cfg.lift_cm)
+
+
+def coarse_settings(cfg: GenerationConfig) -> CoarseDrapeSettings:
+    """The config's coarse drape as the Drape button runs it (core/drape_setup.py)."""
+    return CoarseDrapeSettings(
+        edge_cm=cfg.coarse_edge_cm,
+        frames=cfg.frames,
+        settle_frames=cfg.settle_frames,
+        settle_speed_cm=COARSE_SIM_THRESHOLDS.max_final_speed_cm,
+        substeps=cfg.coarse_substeps,
+        self_collision=cfg.coarse_self_collision,
+        start=cfg.start,
+        lift_cm=cfg.lift_cm,
+        body_resolution_cm=cfg.body_resolution_cm,
+    )
 
 
 def coarse_drape(
@@ -176,15 +188,15 @@ def coarse_drape(
     input the refiner learns from): ``(coarse box mesh, draped mesh, drape result)``.
     ``body`` is ``make_body(body_params, ...)``; ``cfg`` defaults to the dataset's settings."""
     cfg = cfg or GenerationConfig()
-    kw = {}
     if cfg.engine == "blender":
-        kw["substeps"] = cfg.coarse_substeps
-        kw["settle"] = (COARSE_SIM_THRESHOLDS.max_final_speed_cm, cfg.settle_frames)
-    box = build_box_mesh(pattern, cfg.coarse_edge_cm)
+        plan = plan_coarse_drape(pattern, body_params, coarse_settings(cfg))
+        box, kw = plan.box, plan.kwargs
+    else:
+        box = build_box_mesh(pattern, cfg.coarse_edge_cm)
+        kw = {"frames": cfg.frames, "self_collision": cfg.coarse_self_collision}
     res = _drape(cfg.engine)(
         box.vertices, box.faces, box.seam_pairs, body.vertices, body.faces,
-        material=material, frames=cfg.frames, self_collision=cfg.coarse_self_collision, progress=progress,
-        **kw, **start_from_pattern(pattern, box, body_params, cfg),
+        material=material, progress=progress, **kw,
     )  # fmt: skip
     return box, box.with_vertices(res.vertices), res
 

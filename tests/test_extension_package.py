@@ -27,6 +27,7 @@ out = {"install": sorted(result)}
 out["enabled"] = module in bpy.context.preferences.addons
 out["loaded"] = bool(addon_utils.check(module)[1])
 out["scene_prop"] = hasattr(bpy.types.Scene, "garment")
+out["drape_engine"] = module + ".sim.blender_cloth" in sys.modules  # shipped and imported by Drape
 prefs = bpy.context.preferences.addons[module].preferences
 out["prefs"] = [prefs.device, prefs.runner, prefs.model_path]
 out["preferred_model"] = str(sys.modules[module + ".operators.preferences"].preferred_model())
@@ -55,6 +56,7 @@ def test_zip_holds_the_extension_and_nothing_else(built_zip):
     names = zipfile.ZipFile(built_zip).namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
     assert any(n.startswith("core/") for n in names) and any(n.startswith("operators/") for n in names)
+    assert "sim/blender_cloth.py" in names and "presets/quality/Draft.py" in names
     for excluded in (
         "tests/",
         "scripts/",
@@ -63,7 +65,8 @@ def test_zip_holds_the_extension_and_nothing_else(built_zip):
         "configs/",
         "docs/",
         "data/",
-        "sim/",
+        "sim/generate.py",  # the dataset generator stays out; the Blender cloth engine ships
+        "sim/newton_cloth.py",
         ".venv/",
         ".git/",
     ):
@@ -86,6 +89,7 @@ def test_zip_installs_enables_runs_and_unregisters(built_zip, tmp_path):
     out = run_in_fresh_bpy(INSTALL_SCRIPT, tmp_path, str(built_zip), str(SKIRT))
     assert out["install"] == ["FINISHED"]
     assert out["enabled"] and out["loaded"] and out["scene_prop"]
+    assert out["drape_engine"]
     assert out["prefs"] == ["auto", "subprocess", ""]  # the preferences, at their defaults
     assert out["preferred_model"].endswith("garment_refiner/models/refiner.json")  # the bundled model
     assert out["vertices"] > 100 and out["stitches"] > 0
