@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import drape_ops, garment_ops, preferences, presets, properties, refine_ops
+from . import drape_ops, garment_ops, preferences, presets, properties, refine_ops, teaser_ops
 
 CLASSES = (
     *preferences.CLASSES,
@@ -13,6 +13,7 @@ CLASSES = (
     *garment_ops.CLASSES,
     *drape_ops.CLASSES,
     *refine_ops.CLASSES,
+    *teaser_ops.CLASSES,
 )
 
 

@@ -122,6 +122,7 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
                     text=f"{k.name}: {k.value:.2f}", icon="RADIOBUT_ON" if k == current else "RADIOBUT_OFF"
                 )
         layout.prop(g, "model_path")
+        layout.operator("garment.render_teaser", icon="RENDER_STILL")
 
 
 CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_drape, GARMENT_PT_refine)
