@@ -164,6 +164,14 @@ class GARMENT_OT_drape(bpy.types.Operator):
     bl_label = "Drape"
     bl_options = {"REGISTER", "UNDO"}
 
+    frames: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Frames",
+        description="0: the dataset's coarse drape",
+        default=0,
+        min=0,
+        options={"SKIP_SAVE", "HIDDEN"},
+    )
+
     _timer = None
 
     @classmethod
@@ -179,7 +187,8 @@ class GARMENT_OT_drape(bpy.types.Operator):
 
     def _job(self, context) -> DrapeJob | None:
         try:
-            return DrapeJob(context, context.active_object).start()
+            settings = CoarseDrapeSettings(frames=self.frames) if self.frames else None
+            return DrapeJob(context, context.active_object, settings).start()
         except (GarmentError, ValueError) as err:
             self.report({"ERROR"}, str(err))
             return None

@@ -285,18 +285,39 @@ def validate(pattern: Pattern) -> list[str]:
 # --------------------------------------------------------------------------- sampling
 
 
+def check_ranges(family: GarmentFamily, ranges: dict[str, tuple[float, float]] | None) -> None:
+    """Narrowed parameter ranges must name the family's parameters and lie inside their ranges."""
+    for name, (lo, hi) in (ranges or {}).items():
+        spec = next((p for p in family.params if p.name == name), None)
+        if spec is None:
+            known = ", ".join(p.name for p in family.params)
+            raise ValueError(f"{family.name} has no parameter {name!r} (it has: {known})")
+        if not spec.low <= lo <= hi <= spec.high:
+            raise ValueError(f"{family.name}.{name}: range {lo}:{hi} not inside [{spec.low}, {spec.high}]")
+
+
 def sample_design(
-    family: GarmentFamily, rng: np.random.Generator, body: Any = None, max_tries: int = 500
+    family: GarmentFamily,
+    rng: np.random.Generator,
+    body: Any = None,
+    max_tries: int = 500,
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, float]:
     """A random design within the parameter ranges that also meets the family's constraints.
 
-    Parameters are drawn uniformly (quantised ones uniformly over their steps); draws that
+    Parameters are drawn uniformly (quantised ones uniformly over their steps); ``ranges``
+    narrows some of them (name -> (low, high), inside the parameter's own range). Draws that
     break a dependent constraint (``family.check_design``) are redrawn. Raises DesignRejected
     if ``max_tries`` draws all fail.
     """
+    check_ranges(family, ranges)
+    ranges = ranges or {}
     reasons: list[str] = []
     for _ in range(max_tries):
-        design = {p.name: p.sample(rng) for p in family.params}
+        design = {
+            p.name: p.quantise(rng.uniform(*ranges[p.name])) if p.name in ranges else p.sample(rng)
+            for p in family.params
+        }
         reasons = family.check_design(design, body)
         if not reasons:
             return design
@@ -304,7 +325,11 @@ def sample_design(
 
 
 def sample_pattern(
-    family: GarmentFamily, seed: int | np.random.Generator | None, body: Any = None, max_tries: int = 20
+    family: GarmentFamily,
+    seed: int | np.random.Generator | None,
+    body: Any = None,
+    max_tries: int = 20,
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[Pattern, dict[str, float]]:
     """A random valid pattern of ``family`` and its design, reproducible from ``seed``.
 
@@ -315,7 +340,7 @@ def sample_pattern(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     reasons: list[str] = []
     for _ in range(max_tries):
-        design = sample_design(family, rng, body)
+        design = sample_design(family, rng, body, ranges=ranges)
         try:
             pattern = family.build(design, body)
         except DesignRejected as err:
