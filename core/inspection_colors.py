@@ -78,3 +78,17 @@ def flag_colors(flag: np.ndarray) -> np.ndarray:
 def to_uint8(rgba: np.ndarray) -> np.ndarray:
     """(N, 4) uint8 colours for file formats."""
     return np.clip(np.round(np.asarray(rgba) * 255.0), 0, 255).astype(np.uint8)
+
+
+def diverging_colors(values: np.ndarray, limit: float | None = None) -> np.ndarray:
+    """(N, 4) blue (negative) - white (0) - red (positive), saturated at +-``limit`` (default:
+    the 99th percentile of |values|); NaN is grey. For signed maps such as strain."""
+    v = np.asarray(values, np.float64)
+    finite = np.isfinite(v)
+    lim = float(np.percentile(np.abs(v[finite]), 99)) if limit is None and finite.any() else (limit or 1.0)
+    t = np.clip(np.where(finite, v, 0.0) / (lim if lim > 0 else 1.0), -1.0, 1.0)
+    blue, white, red = np.array([0.15, 0.35, 0.85]), np.array([0.95, 0.95, 0.95]), np.array([0.85, 0.15, 0.1])
+    rgb = np.where(t[:, None] < 0, white + (blue - white) * -t[:, None], white + (red - white) * t[:, None])
+    out = np.concatenate([rgb, np.ones((len(v), 1))], axis=1).astype(np.float32)
+    out[~finite] = (0.5, 0.5, 0.5, 1.0)
+    return out

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import bpy
 
-from . import drape_ops, garment_ops, preferences, presets, properties, refine_ops, teaser_ops
+from . import (
+    drape_ops,
+    garment_ops,
+    inspect_ops,
+    preferences,
+    presets,
+    properties,
+    refine_ops,
+    teaser_ops,
+)
 
 CLASSES = (
     *preferences.CLASSES,
@@ -14,6 +23,7 @@ CLASSES = (
     *drape_ops.CLASSES,
     *refine_ops.CLASSES,
     *teaser_ops.CLASSES,
+    *inspect_ops.CLASSES,
 )
 
 

@@ -117,6 +117,22 @@ class GarmentSettings(bpy.types.PropertyGroup):
         ],
         default="PREFS",
     )
+    inspect_map: EnumProperty(  # type: ignore[valid-type]
+        name="Map",
+        items=[
+            ("chart", "Chart", "Chart (panel) id"),
+            ("residual", "Wrinkles", "Wrinkle offset (mm)"),
+            ("strain", "Strain", "Strain against the pattern (%)"),
+            ("error", "Error", "Distance to the reference drape (mm)"),
+        ],
+        default="residual",
+    )
+    inspect_reference: bpy.props.PointerProperty(  # type: ignore[valid-type]
+        name="Reference", description="A reference drape for the error map", type=bpy.types.Object
+    )
+    inspect_readout: StringProperty(name="Readout")  # type: ignore[valid-type]
+    inspect_min: FloatProperty(name="Min")  # type: ignore[valid-type]
+    inspect_max: FloatProperty(name="Max")  # type: ignore[valid-type]
     model_path: StringProperty(  # type: ignore[valid-type]
         name="Model",
         description="Refiner model JSON for this scene (empty: the preference's, else the bundled one)",

@@ -125,4 +125,26 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
         layout.operator("garment.render_teaser", icon="RENDER_STILL")
 
 
-CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_drape, GARMENT_PT_refine)
+class GARMENT_PT_inspect(_GarmentTab, bpy.types.Panel):
+    bl_idname = "GARMENT_PT_inspect"
+    bl_label = "Inspection Maps"
+    bl_parent_id = "GARMENT_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        g = context.scene.garment
+        layout = self.layout
+        row = layout.row(align=True)
+        for kind, label in (
+            ("chart", "Chart"),
+            ("residual", "Wrinkles"),
+            ("strain", "Strain"),
+            ("error", "Error"),
+        ):
+            row.operator("garment.show_inspection", text=label, depress=g.inspect_map == kind).map = kind
+        layout.prop(g, "inspect_reference")
+        if g.inspect_readout:
+            layout.label(text=g.inspect_readout, icon="INFO")
+
+
+CLASSES = (GARMENT_PT_main, GARMENT_PT_stitches, GARMENT_PT_drape, GARMENT_PT_refine, GARMENT_PT_inspect)
