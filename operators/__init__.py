@@ -5,6 +5,7 @@ from __future__ import annotations
 import bpy
 
 from . import (
+    bake_ops,
     drape_ops,
     garment_ops,
     inspect_ops,
@@ -24,6 +25,7 @@ CLASSES = (
     *refine_ops.CLASSES,
     *teaser_ops.CLASSES,
     *inspect_ops.CLASSES,
+    *bake_ops.CLASSES,
 )
 
 

@@ -122,7 +122,9 @@ class GARMENT_PT_refine(_GarmentTab, bpy.types.Panel):
                     text=f"{k.name}: {k.value:.2f}", icon="RADIOBUT_ON" if k == current else "RADIOBUT_OFF"
                 )
         layout.prop(g, "model_path")
-        layout.operator("garment.render_teaser", icon="RENDER_STILL")
+        row = layout.row(align=True)
+        row.operator("garment.bake_maps", icon="TEXTURE")
+        row.operator("garment.render_teaser", icon="RENDER_STILL")
 
 
 class GARMENT_PT_inspect(_GarmentTab, bpy.types.Panel):

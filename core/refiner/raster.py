@@ -87,7 +87,7 @@ class Rasterizer:
         return out
 
 
-def _coverage(uv: np.ndarray, faces: np.ndarray, grid: ChartGrid):
+def triangle_coverage(uv: np.ndarray, faces: np.ndarray, grid: ChartGrid):
     """(pixel row-col, face index, barycentrics) of pixel centres inside the chart's triangles."""
     px = (uv - grid.origin) / grid.pitch  # pixel units, x = col, y = row
     tri = px[faces]  # (F, 3, 2)
@@ -148,7 +148,7 @@ def build_rasterizer(
     masks, nearest = [], []
     for c, g in enumerate(grids):
         faces = charts.faces[face_chart == c]
-        rc, face, bary = _coverage(charts.uv, faces, g)
+        rc, face, bary = triangle_coverage(charts.uv, faces, g)
         parts["chart"].append(np.full(len(rc), c, np.int32))
         parts["rc"].append(rc)
         parts["corners"].append(faces[face])
