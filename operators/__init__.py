@@ -8,6 +8,7 @@ from . import (
     bake_ops,
     drape_ops,
     garment_ops,
+    gpu_ops,
     inspect_ops,
     preferences,
     presets,
@@ -26,6 +27,7 @@ CLASSES = (
     *teaser_ops.CLASSES,
     *inspect_ops.CLASSES,
     *bake_ops.CLASSES,
+    *gpu_ops.CLASSES,
 )
 
 
@@ -33,6 +35,7 @@ def register() -> None:
     for cls in CLASSES:
         bpy.utils.register_class(cls)
     properties.register()
+    gpu_ops.add_deps_to_path()
 
 
 def unregister() -> None:

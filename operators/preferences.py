@@ -7,6 +7,7 @@ from pathlib import Path
 import bpy
 from bpy.props import EnumProperty, StringProperty
 
+from ..core.gpu_install import CUDA_BUILDS
 from ..core.refiner.refine import DEFAULT_MODEL
 
 ADDON = __package__.rpartition(".")[0]  # the extension's package (bl_ext.<repo>.garment_refiner)
@@ -43,12 +44,26 @@ class GarmentRefinerPreferences(bpy.types.AddonPreferences):
         default="subprocess",
     )
 
+    cuda_build: EnumProperty(  # type: ignore[valid-type]
+        name="CUDA Build",
+        items=[("AUTO", "From the Driver", "The newest build nvidia-smi's driver supports")]
+        + [(b, b, f"torch built for CUDA {b[2:-1]}.{b[-1]}") for b in CUDA_BUILDS],
+        default="AUTO",
+    )
+
     def draw(self, context):
         layout = self.layout
         layout.prop(self, "device")
         layout.prop(self, "model_path")
         layout.label(text=f"Bundled model: {DEFAULT_MODEL.name}", icon="INFO")
         layout.prop(self, "runner")
+        box = layout.box()
+        box.label(text="Refining runs on the CPU out of the box; an NVIDIA GPU needs torch's CUDA build")
+        row = box.row()
+        row.prop(self, "cuda_build")
+        row.operator("garment.install_gpu", icon="IMPORT")
+        if not bpy.app.online_access:
+            box.label(text="Allow Online Access (Preferences > System) to download it", icon="ERROR")
 
 
 def preferences(context=None) -> GarmentRefinerPreferences | None:
