@@ -68,6 +68,7 @@ def test_zip_holds_the_extension_and_nothing_else(built_zip):
         "sim/generate.py",  # the dataset generator stays out; the Blender cloth engine ships
         "sim/newton_cloth.py",
         ".venv/",
+        "runs/",
         ".git/",
     ):
         assert not any(n.startswith(excluded) for n in names), excluded
