@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .events import JobEvent, JobState
 from .refine_job import RefineOutcome, RefineRequest
-from .thread_runner import _Runner
+from .thread_runner import _Runner, drain
 
 WORKER = Path(__file__).with_name("refine_worker.py")
 EXTENSION_ROOT = Path(__file__).resolve().parents[2]
@@ -65,11 +65,7 @@ class SubprocessRunner(_Runner):
 
     def poll(self) -> list[JobEvent]:
         out = []
-        while True:
-            try:
-                ev = self._events.get_nowait()
-            except queue.Empty:
-                break
+        for ev in drain(self._events):
             if ev.kind == "done":
                 self.outcome = RefineOutcome.load(self._folder)
             if ev.kind != "progress":

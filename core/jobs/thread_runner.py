@@ -33,6 +33,16 @@ class _Runner:
             self.state = JobState.CANCELLED
 
 
+def drain(events: queue.SimpleQueue) -> list[JobEvent]:
+    """Every event queued so far, without waiting."""
+    out = []
+    while True:
+        try:
+            out.append(events.get_nowait())
+        except queue.Empty:
+            return out
+
+
 def _run(request: RefineRequest, emit, cancelled) -> tuple[RefineOutcome | None, JobEvent]:
     """The refine, its ending as an event: cancelled, failed with the error's message (a
     ``GarmentError`` names the file and the place) or done."""
@@ -69,14 +79,9 @@ class ThreadRunner(_Runner):
         self._thread.start()
 
     def poll(self) -> list[JobEvent]:
-        out = []
-        while True:
-            try:
-                ev = self._events.get_nowait()
-            except queue.Empty:
-                break
+        out = drain(self._events)
+        for ev in out:
             self._finish(ev)
-            out.append(ev)
         return out
 
     def cancel(self) -> None:
