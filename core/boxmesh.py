@@ -7,11 +7,12 @@ from collections import defaultdict
 import numpy as np
 import triangle
 
+from . import limits
 from .curves import segments_for
 from .edges import mesh_edges
 from .errors import PatternError
 from .garment_mesh import GarmentMesh
-from .pattern import Pattern
+from .pattern import Pattern, panel_area
 
 
 def edge_segment_counts(pattern: Pattern, edge_length: float) -> dict[tuple[str, int], int]:
@@ -37,6 +38,22 @@ def edge_segment_counts(pattern: Pattern, edge_length: float) -> dict[tuple[str,
                 counts[keys[0]] = counts[keys[1]] = n
                 changed = True
     return counts
+
+
+def check_box_mesh_size(pattern: Pattern, edge_length: float, counts: dict[tuple[str, int], int]) -> None:
+    """Refuse, before sampling or triangulating, a box mesh past the outline-point or triangle
+    limits (Triangle aborts the whole process when it runs out of memory)."""
+    src = pattern.source or "<pattern>"
+    limits.check("max_outline_points", sum(counts.values()), PatternError, src, what="outline points")
+    tri_area = np.sqrt(3) / 4 * edge_length**2
+    estimate = sum(2 * panel_area(p, max(edge_length, 2.0)) / tri_area for p in pattern.panels.values())
+    limits.check(
+        "max_box_triangles",
+        estimate + 2 * sum(counts.values()),
+        PatternError,
+        src,
+        what=f"estimated box-mesh triangles at {edge_length:g} cm edges",
+    )
 
 
 def triangulate_panel(
@@ -78,6 +95,7 @@ def build_box_mesh(pattern: Pattern, edge_length: float = 2.0) -> GarmentMesh:
     if not np.isfinite(edge_length) or edge_length <= 0:
         raise ValueError(f"edge_length must be positive, got {edge_length}")
     counts = edge_segment_counts(pattern, edge_length)
+    check_box_mesh_size(pattern, edge_length, counts)
     vertices, faces, panel_ids, uvs = [], [], [], []
     edge_vertices: dict[tuple[str, int], np.ndarray] = {}
     offset = 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from . import limits
 from .errors import MeshError
 from .garment_mesh import GarmentMesh
 
@@ -51,6 +52,8 @@ def mesh_from_arrays(
         raise MeshError(f"expected (N, 3) vertices, got shape {v.shape}", source=source)
     if f.size == 0:
         raise MeshError("mesh has no faces", source=source)
+    limits.check("max_mesh_vertices", len(v), MeshError, source, what="vertex count")
+    limits.check("max_mesh_faces", len(f), MeshError, source, what="face count")
     if f.ndim != 2 or f.shape[1] != 3:
         raise MeshError(f"expected triangles (F, 3), got shape {f.shape}", source=source)
     if not np.isfinite(v).all():
@@ -60,8 +63,15 @@ def mesh_from_arrays(
     if f.min() < 0 or f.max() >= len(v):
         raise MeshError(f"face indices out of range 0..{len(v) - 1}", source=source)
     for name, arr, width in (("panel_ids", panel_ids, 1), ("uv", uv, 2)):
-        if arr is not None and np.asarray(arr).reshape(len(v), -1).shape[1] != width:
-            raise MeshError(f"{name} must have one entry per vertex", source=source)
+        if arr is not None and np.asarray(arr).size != len(v) * width:
+            raise MeshError(
+                f"{name} must have one entry per vertex "
+                f"({np.asarray(arr).size // width} for {len(v)} vertices)",
+                source=source,
+            )
+    if uv is not None and not np.isfinite(np.asarray(uv, np.float64)).all():
+        bad = int(np.flatnonzero(~np.isfinite(np.asarray(uv, np.float64).reshape(-1, 2)).all(axis=1))[0])
+        raise MeshError("UV coordinates are not finite", source=source, where=f"vertex {bad}")
     return BaseMesh(
         v,
         f,
@@ -85,6 +95,7 @@ def load_mesh(path: str | Path, scale: float = 1.0) -> BaseMesh:
         raise MeshError(
             f"unsupported mesh format {path.suffix!r} (use {', '.join(MESH_SUFFIXES)})", source=src
         )
+    limits.check("max_file_bytes", path.stat().st_size, MeshError, src, what="file size (bytes)")
     try:
         loaded = trimesh.load(str(path), process=False, maintain_order=True)
     except Exception as err:  # trimesh raises many kinds on corrupt files
@@ -149,16 +160,19 @@ def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
     path = Path(path)
     if not path.is_file():
         raise MeshError("file not found", source=str(path))
+    limits.check("max_file_bytes", path.stat().st_size, MeshError, str(path), what="file size (bytes)")
     verts, uvs, faces, uv_faces, groups = [], [], [], [], []
     group = ""
     with_uv = True
     for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         tag, _, rest = line.strip().partition(" ")
         try:
-            if tag == "v":
-                verts.append([float(x) for x in rest.split()[:3]])
-            elif tag == "vt":
-                uvs.append([float(x) for x in rest.split()[:2]])
+            if tag in ("v", "vt"):
+                width = 3 if tag == "v" else 2
+                xs = [float(x) for x in rest.split()[:width]]
+                if len(xs) != width:
+                    raise MeshError(f"{tag!r} needs {width} numbers", source=str(path), where=f"line {n}")
+                (verts if tag == "v" else uvs).append(xs)
             elif tag in ("g", "o"):
                 group = rest.strip()
             elif tag == "f":

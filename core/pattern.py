@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from . import limits
 from .curves import (
     CURVE_TYPES,
     Curvature,
     absolute_to_relative,
     edge_length,
+    relative_to_absolute,
     sample_edge,
     segments_for,
 )
@@ -231,6 +233,7 @@ def _parse_panel(r: _Reader, name: str, raw: Any, scale: float, absolute: bool) 
     rotation = r.vector(raw.get("rotation", [0, 0, 0]), 3, f"{where}.rotation")
     label = raw.get("label")
     panel = Panel(name, vertices, edges, translation, rotation, str(label) if label else None)
+    check_panel_bounds(panel, r.source, where)
     if panel_area(panel) < 1e-6:
         raise r.fail(where, "panel has zero area")
     return panel
@@ -288,7 +291,10 @@ def pattern_from_dict(
     if coords not in ("relative", "absolute"):
         raise r.fail("properties.curvature_coords", f"expected 'relative' or 'absolute', got {coords!r}")
     scale = 100.0 / float(units)
+    limits.check("max_panels", len(raw_panels), PatternError, source, "pattern.panels", "panel count")
     order = pattern.get("panel_order") or list(raw_panels)
+    if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
+        order = list(raw_panels)
     order = [n for n in order if n in raw_panels] + [n for n in raw_panels if n not in order]
     panels = {n: _parse_panel(r, n, raw_panels[n], scale, coords == "absolute") for n in order}
     raw_stitches = pattern.get("stitches", [])
@@ -317,6 +323,7 @@ def load_pattern(path: str | Path, strict: bool = True) -> Pattern:
     path = Path(path)
     if not path.is_file():
         raise PatternError("file not found", source=str(path))
+    limits.check("max_file_bytes", path.stat().st_size, PatternError, str(path), what="file size (bytes)")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -327,6 +334,8 @@ def load_pattern(path: str | Path, strict: bool = True) -> Pattern:
         raise PatternError(
             f"malformed JSON: {err.msg}", source=str(path), where=f"line {err.lineno} column {err.colno}"
         ) from err
+    except RecursionError as err:
+        raise PatternError("JSON nested too deeply to be a specification", source=str(path)) from err
     return pattern_from_dict(data, source=str(path), name=pattern_name_from_path(path), strict=strict)
 
 
@@ -392,6 +401,34 @@ def save_pattern(pattern: Pattern, path: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------- geometry
+
+
+def check_panel_bounds(panel: Panel, source: str | None, where: str) -> None:
+    """Refuse a panel whose coordinates, control points, radii or edge lengths are not finite
+    or past ``limits.max_extent_cm``, or whose vertices lie on a line: before anything samples
+    its outline."""
+
+    def bound(value: float, place: str, what: str) -> None:
+        limits.check("max_extent_cm", abs(value), PatternError, source, place, what)
+
+    bound(float(np.abs(panel.vertices).max()), f"{where}.vertices", "coordinate (cm)")
+    bound(float(np.abs(panel.translation).max()), f"{where}.translation", "translation (cm)")
+    if float(np.ptp(panel.vertices, axis=0).min()) <= 1e-9:
+        raise PatternError("panel has zero area (its vertices lie on a line)", source=source, where=where)
+    for i, e in enumerate(panel.edges):
+        place = f"{where}.edges[{i}]"
+        a, b = panel.vertices[e.start], panel.vertices[e.end]
+        c = e.curvature
+        if c is not None and float(np.linalg.norm(b - a)) <= 1e-9:
+            raise PatternError("a curved edge whose ends coincide", source=source, where=place)
+        if c is not None and c.kind == "circle":
+            bound(c.params[0], f"{place}.curvature", "circle radius (cm)")
+        elif c is not None:
+            ctrl = relative_to_absolute(a, b, np.asarray(c.params, float))
+            bound(float(np.abs(ctrl).max()), f"{place}.curvature", "control point (cm)")
+        length = panel.edge_length(i)
+        if not np.isfinite(length):
+            raise PatternError(f"edge length is not finite ({length})", source=source, where=place)
 
 
 def panel_area(panel: Panel, max_edge: float = 2.0) -> float:

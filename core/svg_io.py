@@ -24,7 +24,7 @@ import numpy as np
 
 from .curves import Curvature, absolute_to_relative
 from .errors import PatternError
-from .pattern import Edge, Panel, Pattern, Stitch, StitchSide, panel_area
+from .pattern import Edge, Panel, Pattern, Stitch, StitchSide, check_panel_bounds, panel_area
 
 SVG_NS = "http://www.w3.org/2000/svg"
 META_ID = "garment-refiner"
@@ -425,6 +425,7 @@ def _build_panel(
         panel.translation = _numbers(meta.get("translation", [0, 0, 0]), 3, source, f"metadata panels.{name}")
         panel.rotation = _numbers(meta.get("rotation", [0, 0, 0]), 3, source, f"metadata panels.{name}")
         panel.label = meta.get("label") or None
+    check_panel_bounds(panel, source, place)
     if panel_area(panel) < 1e-6:
         raise fail("path encloses no area")
     if meta is None:  # laid flat where it was drawn: vertices relative to the lower-left corner

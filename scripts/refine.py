@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
         result.report["seconds"]["write"] = time.perf_counter() - t0
     except GarmentError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return 1
     report = result.report
     report["seconds"]["import_and_read"] = t_import
     report["seam_gap_cm"] = {

@@ -217,11 +217,11 @@ def test_cli_reports_bad_input_without_a_traceback(model, tmp_path):
     bad = tmp_path / "bad.obj"
     bad.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
     run = _cli("--base-mesh", str(bad), "--out", str(tmp_path / "x.obj"), "--model", str(model))
-    assert run.returncode == 2 and "neither panel ids" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 1 and "neither panel ids" in run.stderr and "Traceback" not in run.stderr
     run = _cli(
         "--base-mesh", str(bad), "--out", str(tmp_path / "x.obj"), "--model", str(tmp_path / "none.json")
     )
-    assert run.returncode == 2 and "not found" in run.stderr
+    assert run.returncode == 1 and "not found" in run.stderr
 
 
 def test_defacet_takes_the_coarse_triangles_away_and_keeps_the_drape(garment):

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from ..errors import ModelError
@@ -62,12 +63,83 @@ def read_description(json_path: str | Path) -> dict:
     if not json_path.is_file():
         raise ModelError("model description not found", source=str(json_path))
     try:
-        desc = json.loads(json_path.read_text())
+        desc = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ModelError(f"model description is not JSON: {err}", source=str(json_path)) from err
-    if desc.get("format") != FORMAT:
-        raise ModelError(f"not a {FORMAT} description (format={desc.get('format')!r})", source=str(json_path))
+    except (UnicodeDecodeError, RecursionError) as err:
+        raise ModelError(f"model description is not readable JSON: {err}", source=str(json_path)) from err
+    if not isinstance(desc, dict) or desc.get("format") != FORMAT:
+        got = desc.get("format") if isinstance(desc, dict) else type(desc).__name__
+        raise ModelError(f"not a {FORMAT} description (format={got!r})", source=str(json_path))
     return desc
+
+
+def _file_name(value: object) -> bool:
+    return isinstance(value, str) and value not in ("", ".", "..") and Path(value).name == value
+
+
+def check_description(desc: dict, source: str) -> None:
+    """A refiner model's description: the fields inference reads, with their types and ranges;
+    raises ModelError naming the field. (The network's own consistency is checked when it is
+    built or its session opened.)"""
+
+    def fail(key: str, message: str) -> ModelError:
+        return ModelError(message, source=source, where=key)
+
+    def number(key: str, lo: float, hi: float) -> None:
+        value = desc.get(key)
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and lo <= float(value) <= hi
+        if not ok:
+            raise fail(key, f"expected a number in [{lo:g}, {hi:g}], got {value!r}")
+
+    if not _file_name(desc.get("weights")):
+        raise fail("weights", f"expected a file name beside the description, got {desc.get('weights')!r}")
+    sums = desc.get("sha256")
+    if not isinstance(sums, dict) or not all(
+        _file_name(k) and isinstance(v, str) and len(v) == 64 for k, v in sums.items()
+    ):
+        raise fail("sha256", "expected an object of file name -> 64-digit sha256")
+    net = desc.get("network")
+    if not isinstance(net, dict):
+        raise fail("network", "expected an object")
+    for key in ("in_channels", "cond_channels", "out_channels"):
+        v = net.get(key)
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 1024:
+            raise fail(f"network.{key}", f"expected an integer in 1..1024, got {v!r}")
+    widths = net.get("widths")
+    if not (
+        isinstance(widths, list)
+        and 1 <= len(widths) <= 8
+        and all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 4096 for w in widths)
+    ):
+        raise fail("network.widths", f"expected 1-8 integers in 1..4096, got {widths!r}")
+    from .features import CONDITION_CHANNELS
+
+    channels = list(CONDITION_CHANNELS)
+    if desc.get("condition_channels") != channels or net["cond_channels"] != len(channels):
+        raise fail(
+            "condition_channels",
+            "the model was trained on other condition channels than this version computes "
+            f"({len(channels)}: {', '.join(channels)})",
+        )
+    scale = desc.get("residual_scale_cm")
+    if not (
+        isinstance(scale, list)
+        and len(scale) == 3
+        and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 1e3 for x in scale)
+    ):
+        raise fail("residual_scale_cm", f"expected 3 positive numbers, got {scale!r}")
+    number("pitch_cm", 0.05, 10.0)
+    number("target_edge_cm", 0.1, 20.0)
+    if desc.get("box_edge_cm") is not None:
+        number("box_edge_cm", 0.1, 20.0)
+    steps = desc.get("default_steps")
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= 1000:
+        raise fail("default_steps", f"expected an integer in 1..1000, got {steps!r}")
+    if desc.get("objective") not in ("diffusion", "regression"):
+        raise fail("objective", f"unknown objective {desc.get('objective')!r}")
+    if not isinstance(desc.get("sampler"), dict):
+        raise fail("sampler", "expected an object of step count -> plan")
 
 
 def verified_path(json_path: str | Path, name: str) -> Path:
@@ -95,6 +167,12 @@ def load_model(json_path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
     desc = read_description(json_path)
     weights = verified_path(json_path, desc["weights"])
     try:
-        return desc, load_file(str(weights))
-    except Exception as err:  # safetensors raises its own error types
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as err:
         raise ModelError(f"cannot read weights: {err}", source=str(weights)) from err
+    for name, t in tensors.items():
+        if t.dtype.kind != "f":
+            raise ModelError(f"tensor {name} is {t.dtype}, not floating point", source=str(weights))
+        if not np.isfinite(t).all():
+            raise ModelError(f"tensor {name} holds values that are not finite", source=str(weights))
+    return desc, tensors

@@ -18,14 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import limits
 from ..boxmesh import stitch_pairs
 from ..errors import MeshError, ModelError
 from ..garment_mesh import GarmentMesh
+from ..meshio import mesh_from_arrays
 from ..pattern import Pattern
 from .charts import Charts, charts_from_panels, charts_from_uv_islands
 from .features import MATERIALS, condition_images, point_features
 from .field import offset_cap, world_offsets
-from .modelfile import load_model, read_description, verified_path
+from .modelfile import check_description, load_model, read_description, verified_path
 from .raster import DEFAULT_MAX_TEXELS, build_rasterizer
 from .runtime import OnnxRuntime, TorchRuntime
 from .sampling import denoise_charts
@@ -104,6 +106,7 @@ class Refiner:
         self.path = Path(model)
         t0 = time.perf_counter()
         self.desc = read_description(self.path)
+        check_description(self.desc, str(self.path))
         self.runtime = self._runtime(device, runtime)
         self.load_seconds = time.perf_counter() - t0
         self.scale = np.asarray(self.desc["residual_scale_cm"], np.float32)
@@ -122,7 +125,7 @@ class Refiner:
             try:
                 import onnxruntime  # noqa: F401
 
-                return OnnxRuntime(verified_path(self.path, onnx_name))
+                return OnnxRuntime(verified_path(self.path, onnx_name), network=self.desc["network"])
             except ImportError:
                 pass
         try:
@@ -139,8 +142,18 @@ class Refiner:
         from .network import Denoiser, DenoiserConfig
 
         _, tensors = load_model(self.path)
-        net = Denoiser(DenoiserConfig.from_json(self.desc["network"]))
-        net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+        try:
+            net = Denoiser(DenoiserConfig.from_json(self.desc["network"]))
+        except (TypeError, ValueError, RuntimeError, ZeroDivisionError) as err:
+            raise ModelError(
+                f"the description's network does not build: {err}", source=str(self.path)
+            ) from err
+        try:
+            net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+        except (RuntimeError, TypeError) as err:  # missing, extra or mis-shaped tensors
+            raise ModelError(
+                f"the weights do not fit the description's network: {str(err)[:300]}", source=str(self.path)
+            ) from err
         dev = "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
         if device == "cuda" and dev != "cuda":
             raise ModelError("--device cuda asked for, but torch sees no CUDA device", source=str(self.path))
@@ -156,10 +169,30 @@ class Refiner:
         k = steps or self.desc["default_steps"]
         plans = self.desc["sampler"]
         if str(k) in plans:
-            return SamplerPlan.from_json(plans[str(k)])
+            return self._stored_plan(plans[str(k)], f"sampler.{k}")
         if self.desc["objective"] == "regression":
             raise ModelError("a one-step regression model runs in 1 step", source=str(self.path))
         return NoiseSchedule.default().sampler(k)
+
+    def _stored_plan(self, raw: object, where: str) -> SamplerPlan:
+        try:
+            plan = SamplerPlan.from_json(raw)  # type: ignore[arg-type]
+            ok = (
+                plan.timesteps.ndim == plan.a.ndim == plan.b.ndim == 1
+                and len(plan.timesteps) == len(plan.a) == len(plan.b) >= 1
+                and np.isfinite(plan.a).all()
+                and np.isfinite(plan.b).all()
+                and ((plan.timesteps >= 0) & (plan.timesteps < 10_000)).all()
+            )
+        except (KeyError, TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise ModelError(
+                "expected timesteps, a and b: equal-length lists of numbers",
+                source=str(self.path),
+                where=where,
+            )
+        return plan
 
     def refine(self, base: RefineInput, options: RefineOptions | None = None) -> RefineResult:
         return refine(base, self, options or RefineOptions())
@@ -182,9 +215,11 @@ def prepare_base(
     options: RefineOptions | None = None,
 ):
     """(vertices, faces, charts, extras for the result, upsampled) of the base at the model's edge."""
-    v = np.asarray(base.vertices, np.float64)
-    f = np.asarray(base.faces, np.int64)
+    checked = mesh_from_arrays(base.vertices, base.faces, source=base.source)  # shapes, NaN, indices
+    v, f = checked.vertices, checked.faces
     upsample = needs_upsampling(v, f, target_edge)
+    if upsample:
+        check_upsampled_size(v, f, target_edge, base.source)
     if base.panel_ids is not None and base.pattern_uv is not None:
         if base.pattern is None and upsample:
             raise MeshError(
@@ -195,6 +230,7 @@ def prepare_base(
             if base.pattern is not None
             else [f"panel_{i}" for i in range(int(np.max(base.panel_ids)) + 1)]
         )
+        check_pattern_charts(base, names, f, upsample)
         mesh = GarmentMesh(v, f, base.panel_ids, base.pattern_uv, names)
         if upsample:
             mesh = upsample_with_pattern(mesh, base.pattern, target_edge, box_edge)
@@ -224,6 +260,75 @@ def prepare_base(
     charts = charts_from_uv_islands(v, f, uv, uv_faces, source=base.source)
     charts.source = "nuvo"
     return v, f, charts, {"uv": uv, "uv_faces": uv_faces}, upsample
+
+
+def check_options(options: RefineOptions, source: str) -> None:
+    """Options in their ranges (a script or a panel may pass anything); MeshError naming the option."""
+
+    def fail(name: str, message: str) -> MeshError:
+        return MeshError(message, source=source, where=f"options.{name}")
+
+    def is_int(x: object) -> bool:
+        return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+    if not is_int(options.seed) or not 0 <= int(options.seed) < 2**32:
+        raise fail("seed", f"expected an integer in 0..2**32-1, got {options.seed!r}")
+    if options.steps is not None and (not is_int(options.steps) or not 1 <= int(options.steps) <= 1000):
+        raise fail("steps", f"expected 1..1000 denoising steps, got {options.steps!r}")
+    if not isinstance(options.strength, int | float) or not -10.0 <= float(options.strength) <= 10.0:
+        raise fail("strength", f"expected a number in -10..10, got {options.strength!r}")
+    if options.material is not None and options.material not in MATERIALS:
+        raise fail("material", f"expected one of {', '.join(MATERIALS)}, got {options.material!r}")
+    if options.edge_length is not None and (
+        not isinstance(options.edge_length, int | float) or not 0.1 <= float(options.edge_length) <= 50.0
+    ):
+        raise fail("edge_length", f"expected an edge length of 0.1-50 cm, got {options.edge_length!r}")
+    if options.device not in ("auto", "cpu", "cuda"):
+        raise fail("device", f"expected auto, cpu or cuda, got {options.device!r}")
+    if not is_int(options.max_texels) or options.max_texels < 1:
+        raise fail("max_texels", f"expected a positive integer, got {options.max_texels!r}")
+
+
+def check_upsampled_size(vertices: np.ndarray, faces: np.ndarray, target_edge: float, source: str) -> None:
+    """Refuse, before upsampling, a base whose surface at ``target_edge`` would pass the limit."""
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    area = 0.5 * float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
+    estimate = area / (np.sqrt(3) / 4 * target_edge**2) / 2  # about two triangles a vertex
+    limits.check(
+        "max_upsampled_vertices",
+        estimate,
+        MeshError,
+        source,
+        what=f"estimated vertices after upsampling to {target_edge:.3g} cm edges",
+    )
+
+
+def check_pattern_charts(base: RefineInput, names: list[str], faces: np.ndarray, upsample: bool) -> None:
+    """Panel ids that name the pattern's panels, finite pattern coordinates, and (to be
+    upsampled through the pattern) triangles on every panel of the pattern."""
+    ids = np.asarray(base.panel_ids).reshape(-1)
+    if len(ids) != len(base.vertices) or np.asarray(base.pattern_uv).size != 2 * len(base.vertices):
+        raise MeshError("panel ids and pattern coordinates need one entry per vertex", source=base.source)
+    bad = np.flatnonzero((ids < 0) | (ids >= len(names)))
+    if len(bad):
+        raise MeshError(
+            f"panel id {int(ids[bad[0]])} is not a panel of the pattern (0..{len(names) - 1})",
+            source=base.source,
+            where=f"vertex {int(bad[0])}",
+        )
+    uv = np.asarray(base.pattern_uv, np.float64).reshape(-1, 2)
+    if not np.isfinite(uv).all():
+        i = int(np.flatnonzero(~np.isfinite(uv).all(axis=1))[0])
+        raise MeshError("pattern coordinates are not finite", source=base.source, where=f"vertex {i}")
+    if upsample:
+        present = set(np.unique(ids[faces[:, 0]]).tolist())
+        missing = [n for i, n in enumerate(names) if i not in present]
+        if missing:
+            raise MeshError(
+                f"the pattern's panel {missing[0]!r} has no triangles in the base mesh (of "
+                f"{len(missing)} missing): the mesh does not belong to this pattern",
+                source=base.source,
+            )
 
 
 def nuvo_uv(
@@ -272,6 +377,7 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
             options.progress(stage, done, total)
 
     report("charts", 0, 1)
+    check_options(options, base.source)
 
     material = _material(base, options)
     target_edge = options.edge_length or refiner.desc["target_edge_cm"]
@@ -301,6 +407,8 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
         progress=lambda i, n: report("denoise", i, n),
     )
     lap("denoise")
+    if not all(np.isfinite(img).all() for img in images):
+        raise ModelError("the model produced values that are not finite", source=str(refiner.path))
     images = [img * refiner.scale[:, None, None] for img in images]
     wrinkles = world_offsets(rast, images, frames, len(verts), cap=offset_cap(verts))
     if upsampled:  # a new mesh: its base is the surface the model read (seams closed, no facets)

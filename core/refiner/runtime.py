@@ -25,9 +25,11 @@ class OnnxRuntime:
 
     name = "onnxruntime"
 
-    def __init__(self, path: str | Path, threads: int | None = None):
+    def __init__(self, path: str | Path, threads: int | None = None, network: dict | None = None):
+        """``network``: the description's network, to check the graph's inputs and outputs."""
         try:
             import onnxruntime as ort
+            from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
         except ImportError as err:
             raise ModelError(
                 "onnxruntime is not installed (the extension bundles it)", source=str(path)
@@ -36,11 +38,47 @@ class OnnxRuntime:
         if threads:
             opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        names = ("Fail", "InvalidArgument", "NoSuchFile", "NoModel", "InvalidProtobuf", "InvalidGraph")
+        names += ("NotImplemented", "RuntimeException")
+        self.errors = tuple(getattr(ort_state, n) for n in names if hasattr(ort_state, n))
+        self.source = str(path)
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except self.errors as err:
+            raise ModelError(
+                f"onnxruntime cannot open the model: {str(err)[:300]}", source=str(path)
+            ) from err
+        if network is not None:
+            self._check_signature(network)
+
+    def _check_signature(self, network: dict) -> None:
+        """The graph takes x_t, cond and t with the description's channel counts."""
+        inputs = {i.name: i.shape for i in self.session.get_inputs()}
+        want = {"x_t": network["in_channels"], "cond": network["cond_channels"], "t": None}
+        outputs = self.session.get_outputs()
+        ok = set(inputs) == set(want) and len(outputs) == 1
+        for name, channels in want.items():
+            shape = inputs.get(name)
+            if ok and channels is not None:
+                ok = len(shape) == 4 and shape[1] == channels
+        if ok:
+            shape = outputs[0].shape
+            ok = len(shape) == 4 and shape[1] == network["out_channels"]
+        if not ok:
+            raise ModelError(
+                f"the ONNX graph's inputs {inputs} do not match the description (x_t with "
+                f"{want['x_t']} channels, cond with {want['cond']}, t)",
+                source=self.source,
+            )
 
     def __call__(self, x_t: np.ndarray, cond: np.ndarray, t: np.ndarray) -> np.ndarray:
         feeds = {"x_t": x_t.astype(np.float32), "cond": cond.astype(np.float32), "t": t.astype(np.int64)}
-        return self.session.run(None, feeds)[0]
+        try:
+            return self.session.run(None, feeds)[0]
+        except self.errors as err:
+            raise ModelError(
+                f"onnxruntime failed to run the model: {str(err)[:300]}", source=self.source
+            ) from err
 
 
 class TorchRuntime:
