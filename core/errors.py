@@ -30,5 +30,9 @@ class MeshError(GarmentError):
     """A base mesh that cannot be read or cannot be used."""
 
 
+class OutputError(GarmentError):
+    """An output path that cannot be written (wrong suffix, a folder in the way, read-only)."""
+
+
 class ModelError(GarmentError):
     """A model file that is missing, corrupt, or does not match its description."""

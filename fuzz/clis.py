@@ -90,6 +90,8 @@ CLIS: dict[str, dict[str, tuple[str, ...] | None]] = {
     },
 }
 
+REQUIRED = {"refine": ("--base-mesh", "--out"), "check_pattern": ("",), "batch": ("--out", "--patterns")}
+
 
 def cli_case(name: str, files: dict[str, list[Path]]):
     """A case maker for the CLI ``name`` over ``files`` (kind -> real paths)."""
@@ -100,7 +102,10 @@ def cli_case(name: str, files: dict[str, list[Path]]):
         spec = CLIS[name]
         values = _values(rng, case_dir)
         argv: list[str] = []
-        for flag in rng.sample(list(spec), rng.randint(1, len(spec))):
+        flags = rng.sample(list(spec), rng.randint(1, len(spec)))
+        if rng.random() < 0.8:  # most cases carry the required arguments, so they get past argparse
+            flags = [f for f in REQUIRED[name] if f not in flags] + flags
+        for flag in flags:
             kinds = spec[flag]
             if kinds is None:
                 argv.append(flag)
@@ -114,17 +119,22 @@ def cli_case(name: str, files: dict[str, list[Path]]):
 
         def call(stage: Stage) -> None:
             stage.name = "run"
-            err = io.StringIO()
+            err, out = io.StringIO(), io.StringIO()
             cwd = os.getcwd()
             os.chdir(case_dir)
             try:
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                     code = script(name).main(argv)
+            except SystemExit as exit_:  # argparse
+                code = exit_.code
             finally:
                 os.chdir(cwd)
-            if code not in (0, None):  # 1: a clear message on stderr; 2: a usage error
-                clear = "error" in err.getvalue()
-                raise SystemExit(code if clear and code in (1, 2) else 99)
+            if code == 2:
+                raise SystemExit(2)
+            stage.name = "args"  # past argparse
+            if code not in (0, None):  # 1: a clear message (an error, or a batch's failed variants)
+                said = (err.getvalue() + out.getvalue()).lower()
+                raise SystemExit(1 if code == 1 and ("error" in said or "failed" in said) else 99)
             stage.name = "done"
 
         return Case(f"cli_{name}", index, argv, "", call)

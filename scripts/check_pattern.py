@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = import_module(f"{pkg.__name__}.core.pipeline")
     stitch_check = import_module(f"{pkg.__name__}.core.stitch_check")
     meshio = import_module(f"{pkg.__name__}.core.meshio")
+    outputs = import_module(f"{pkg.__name__}.core.outputs")
     try:
+        if args.report:
+            outputs.check_output(args.report, (".json",), "report")
+        if args.boxmesh:
+            outputs.check_output(args.boxmesh, (".obj", ".ply"), "box mesh")
         job = pipeline.prepare_garment(args.pattern, args.edge_length, args.length_tol)
         report = job.report
         if args.mesh:
@@ -46,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(report.format_text())
     if args.report:
-        with open(args.report, "w", encoding="utf-8") as fh:
-            json.dump(report.to_dict(), fh, indent=2)
+        outputs.write_text_atomic(args.report, json.dumps(report.to_dict(), indent=2))
         print(f"report written to {args.report}")
     if args.boxmesh:
         meshio.save_garment_mesh(job.mesh, args.boxmesh)

@@ -68,11 +68,14 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     t_import = time.perf_counter()
     from core.errors import GarmentError
+    from core.outputs import check_output, write_text_atomic
     from core.pipeline import read_pattern_file
     from core.refiner.files import read_base, write_refined
     from core.refiner.refine import DEFAULT_MODEL, RefineOptions, Refiner
 
     try:
+        out_path = check_output(args.out, (".obj", ".ply", ".glb"), "refined mesh")
+        report_path = check_output(args.report or out_path.with_suffix(".json"), (".json",), "report")
         pattern = read_pattern_file(args.pattern) if args.pattern else None
         base = read_base(args.base_mesh, pattern, args.scale)
         refiner = Refiner(args.model or DEFAULT_MODEL, args.device)
@@ -123,8 +126,7 @@ def main(argv: list[str]) -> int:
             "refined": surface_detail(result.vertices, result.faces),
         }
     report["seconds"]["total"] = time.perf_counter() - T_START
-    report_path = Path(args.report) if args.report else out.with_suffix(".json")
-    report_path.write_text(json.dumps(report, indent=1) + "\n")
+    write_text_atomic(report_path, json.dumps(report, indent=1) + "\n")
     s = report["seconds"]
     print(
         f"refined {report['vertices_in']:,} -> {report['vertices_out']:,} vertices "

@@ -18,6 +18,7 @@ import trimesh
 from ..errors import MeshError
 from ..garment_mesh import GarmentMesh
 from ..meshio import load_mesh, read_obj_corners, save_garment_mesh
+from ..outputs import write_bytes_atomic, write_text_atomic
 from ..pattern import Pattern
 from .refine import RefineInput, RefineResult
 
@@ -75,11 +76,10 @@ def write_refined(result: RefineResult, path: str | Path, panel_names: list[str]
             ]
         else:
             lines += [f"f {a} {b} {c}" for a, b, c in result.faces + 1]
-        path.write_text("\n".join(lines) + "\n")
+        write_text_atomic(path, "\n".join(lines) + "\n")
         return path
     if suffix in (".ply", ".glb"):
-        path.write_bytes(
-            trimesh.Trimesh(result.vertices, result.faces, process=False).export(file_type=suffix[1:])
-        )
+        mesh = trimesh.Trimesh(result.vertices, result.faces, process=False)
+        write_bytes_atomic(path, mesh.export(file_type=suffix[1:]))
         return path
     raise MeshError("write refined meshes as .obj, .ply or .glb", source=str(path))
