@@ -4,7 +4,7 @@ case cannot take down with it, with 0 crashes, 0 hangs and peak memory <= 4 GB a
 
     python bench/fuzz.py [--cases pattern_json=10000,pattern_svg=10000,mesh=10000,model=10000,
         refine=1000,cli_refine=1000,cli_check_pattern=1000,cli_batch=1000] [--targets a,b]
-        [--seed 0] [--time-limit 30] [--memory-gb 4] [--out bench/results/fuzz.json]
+        [--seed 0] [--time-limit 30] [--memory-gb 4] [--jobs 2] [--out bench/results/fuzz.json]
 
 Each target runs in a child process (``--worker``) under RLIMIT_DATA = ``--memory-gb``: an
 allocation past it is a MemoryError the child reports (a ``memory`` failure), not the machine's
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=30.0, help="seconds a case may take")
     ap.add_argument("--memory-gb", type=float, default=4.0)
+    ap.add_argument("--jobs", type=int, default=1, help="targets run side by side")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "fuzz.json"))
     args = ap.parse_args(argv)
     if args.worker:
@@ -165,12 +167,16 @@ def main(argv: list[str] | None = None) -> int:
         cases[name.strip()] = int(n)
     if args.targets:
         cases = {k: v for k, v in cases.items() if k in args.targets.split(",")}
-    results = []
-    for target, count in cases.items():
+
+    def one(item: tuple[str, int]) -> dict:
+        target, count = item
         print(f"{target}: {count} cases", flush=True)
         t0 = time.perf_counter()
         rows = run_target(target, count, args.seed, args.time_limit, args.memory_gb)
-        results.append(summarise(target, rows, time.perf_counter() - t0))
+        return summarise(target, rows, time.perf_counter() - t0)
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each target in its own child process
+        results = list(pool.map(one, cases.items()))
     header = f"{'target':<18}{'cases':>7}{'ok':>7}{'error':>7}{'usage':>7}{'fail':>6}"
     header += f"{'past parse':>11}{'peak MiB':>10}{'s':>8}"
     print("\n" + header)

@@ -11,6 +11,7 @@ import trimesh
 from . import limits
 from .errors import MeshError
 from .garment_mesh import GarmentMesh
+from .inputs import input_file
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf")
 
@@ -87,15 +88,12 @@ def load_mesh(path: str | Path, scale: float = 1.0) -> BaseMesh:
     PLY vertex properties ``panel``, ``u`` and ``v`` (as :func:`save_garment_mesh` writes
     them) become panel ids and pattern coordinates.
     """
-    path = Path(path)
+    path = input_file(path, MeshError)
     src = str(path)
-    if not path.is_file():
-        raise MeshError("file not found", source=src)
     if path.suffix.lower() not in MESH_SUFFIXES:
         raise MeshError(
             f"unsupported mesh format {path.suffix!r} (use {', '.join(MESH_SUFFIXES)})", source=src
         )
-    limits.check("max_file_bytes", path.stat().st_size, MeshError, src, what="file size (bytes)")
     try:
         loaded = trimesh.load(str(path), process=False, maintain_order=True)
     except Exception as err:  # trimesh raises many kinds on corrupt files
@@ -157,10 +155,7 @@ class ObjCorners:
 
 def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
     """Read ``v``, ``vt`` and ``f`` of an OBJ keeping the file's vertex order and UV corners."""
-    path = Path(path)
-    if not path.is_file():
-        raise MeshError("file not found", source=str(path))
-    limits.check("max_file_bytes", path.stat().st_size, MeshError, str(path), what="file size (bytes)")
+    path = input_file(path, MeshError)
     verts, uvs, faces, uv_faces, groups = [], [], [], [], []
     group = ""
     with_uv = True

@@ -27,6 +27,7 @@ from .curves import (
     segments_for,
 )
 from .errors import PatternError
+from .inputs import input_file
 
 
 @dataclass
@@ -320,10 +321,7 @@ def pattern_name_from_path(path: Path) -> str:
 
 def load_pattern(path: str | Path, strict: bool = True) -> Pattern:
     """Read a GarmentCode specification JSON file (any units) into a Pattern in cm."""
-    path = Path(path)
-    if not path.is_file():
-        raise PatternError("file not found", source=str(path))
-    limits.check("max_file_bytes", path.stat().st_size, PatternError, str(path), what="file size (bytes)")
+    path = input_file(path, PatternError)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:

@@ -24,6 +24,7 @@ import numpy as np
 
 from .curves import Curvature, absolute_to_relative
 from .errors import PatternError
+from .inputs import input_file
 from .pattern import Edge, Panel, Pattern, Stitch, StitchSide, check_panel_bounds, panel_area
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -232,8 +233,7 @@ def _local(tag: Any) -> str:
 
 
 def _parse_xml(path: Path, source: str) -> ET.Element:
-    if not path.is_file():
-        raise PatternError("file not found", source=source)
+    input_file(path, PatternError)
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as err:

@@ -127,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     root = Path(args.out).resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK):
+            raise PermissionError(f"{root} is not writable")
+    except OSError as err:
+        print(f"error: --out {args.out}: cannot make the batch folder: {err}", file=sys.stderr)
+        return 1
     settings = {
         "material": args.material,
         "steps": args.steps,

@@ -68,6 +68,10 @@ def parse_ranges(items: list[str] | None) -> dict[str, tuple[float, float]]:
     return out
 
 
+MAX_SEEDS = 10_000  # refiner variants per design
+MAX_DESIGNS = 100_000  # designs drawn of a family
+
+
 def plan_batch(
     seeds: int,
     patterns: list[str] | None = None,
@@ -78,8 +82,12 @@ def plan_batch(
 ) -> BatchPlan:
     """Designs from ``patterns`` (ids from the file names) or ``count`` draws of ``family``
     (design seeds first_seed, first_seed + 1, ...), each with refiner seeds 0 .. seeds - 1."""
-    if seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {seeds}")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise ValueError(f"--seeds must be in 1..{MAX_SEEDS}, got {seeds}")
+    if family and not 1 <= count <= MAX_DESIGNS:
+        raise ValueError(f"--count must be in 1..{MAX_DESIGNS}, got {count}")
+    if not 0 <= first_seed < 2**32:
+        raise ValueError(f"--first-seed must be in 0..2**32-1, got {first_seed}")
     designs: list[DesignSpec] = []
     if patterns:
         seen: dict[str, int] = {}

@@ -17,6 +17,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from ..errors import ModelError
+from ..inputs import input_file
 
 FORMAT = "garment-refiner-model/1"
 
@@ -59,9 +60,7 @@ def add_file_checksum(json_path: str | Path, file: str | Path) -> None:
 
 def read_description(json_path: str | Path) -> dict:
     """The model's JSON, checked for format; raises ModelError."""
-    json_path = Path(json_path)
-    if not json_path.is_file():
-        raise ModelError("model description not found", source=str(json_path))
+    json_path = input_file(json_path, ModelError, "model description not found")
     try:
         desc = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
@@ -150,8 +149,7 @@ def verified_path(json_path: str | Path, name: str) -> Path:
     path = json_path.with_name(name)
     if expected is None:
         raise ModelError(f"{name} has no checksum in the model description", source=str(json_path))
-    if not path.is_file():
-        raise ModelError(f"model file {name} is missing", source=str(path))
+    input_file(path, ModelError, f"model file {name} is missing")
     actual = sha256_of(path)
     if actual != expected:
         raise ModelError(
