@@ -119,20 +119,23 @@ class Refiner:
         if device == "auto" and kind == "auto" and cuda_may_work():
             try:
                 return self._torch_runtime("cuda")
-            except (ImportError, ModelError):
-                pass  # no CUDA torch after all: the CPU path below
+            except (ImportError, OSError, ModelError):
+                pass  # no (working) CUDA torch after all: the CPU path below
         if device in ("cpu", "auto") and has_onnx and kind != "torch":
             try:
                 import onnxruntime  # noqa: F401
 
                 return OnnxRuntime(verified_path(self.path, onnx_name), network=self.desc["network"])
-            except ImportError:
+            except (ImportError, OSError):  # missing, or a broken install (a library that will not load)
                 pass
         try:
             return self._torch_runtime(device)
-        except ImportError as err:
+        except (ImportError, OSError) as err:
             raise ModelError(
-                "neither onnxruntime with the model's ONNX export nor torch is available",
+                "neither onnxruntime (with the model's ONNX export) nor torch could be loaded "
+                f"({type(err).__name__}: {err}). The extension bundles onnxruntime: reinstall it from "
+                "Edit > Preferences > Get Extensions, or use Preferences > Garment Refiner > "
+                "Install GPU Support for torch, then restart Blender",
                 source=str(self.path),
             ) from err
 
@@ -429,6 +432,7 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
         "seed": options.seed,
         "strength": options.strength,
         "runtime": refiner.runtime.name,
+        "runtime_fell_back_to_cpu": bool(getattr(refiner.runtime, "fell_back", False)),
         "model": str(refiner.path),
         "offset_cm": {
             "mean": float(np.linalg.norm(offsets, axis=1).mean()),

@@ -6,6 +6,7 @@ Both take numpy arrays ``(x_t (B, 3, H, W), cond (B, C, H, W), t (B,) int64)`` a
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Protocol
 
@@ -82,7 +83,12 @@ class OnnxRuntime:
 
 
 class TorchRuntime:
-    """The torch module itself (training, validation, and CUDA when present)."""
+    """The torch module itself (training, validation, and CUDA when present).
+
+    Out of GPU memory, a call is retried in smaller chunks of its batch (down to one chart);
+    when even one chart does not fit, the module moves to the CPU for good, with a warning
+    (``fell_back`` records it), and the refine goes on there.
+    """
 
     name = "torch"
 
@@ -92,8 +98,10 @@ class TorchRuntime:
         self.torch = torch
         self.module = module.to(device).eval()
         self.device = device
+        self.fell_back = False
+        self.chunked = 0  # calls that had to be split
 
-    def __call__(self, x_t: np.ndarray, cond: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _run(self, x_t: np.ndarray, cond: np.ndarray, t: np.ndarray) -> np.ndarray:
         torch = self.torch
         with torch.no_grad():
             v = self.module(
@@ -102,3 +110,27 @@ class TorchRuntime:
                 torch.from_numpy(np.asarray(t, np.int64)).to(self.device),
             )
         return v.float().cpu().numpy()
+
+    def __call__(self, x_t: np.ndarray, cond: np.ndarray, t: np.ndarray) -> np.ndarray:
+        try:
+            return self._run(x_t, cond, t)
+        except self.torch.cuda.OutOfMemoryError:
+            self._free()
+        if len(x_t) > 1:  # the batch in halves, each retried the same way
+            self.chunked += 1
+            h = len(x_t) // 2
+            return np.concatenate([self(x_t[:h], cond[:h], t[:h]), self(x_t[h:], cond[h:], t[h:])])
+        if self.device == "cpu":
+            raise MemoryError("out of memory on the CPU")
+        warnings.warn(
+            "CUDA ran out of memory even for one chart: the refine goes on on the CPU",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        self.module = self.module.to("cpu")
+        self.device, self.fell_back = "cpu", True
+        return self._run(x_t, cond, t)
+
+    def _free(self) -> None:
+        if self.torch.cuda.is_available():
+            self.torch.cuda.empty_cache()
