@@ -183,10 +183,20 @@ class GARMENT_OT_new_variant(bpy.types.Operator):
 
     def execute(self, context):
         obj = context.active_object
-        seed = scene_io.next_variant_seed(obj, context.scene.garment.refine_seed)
-        context.scene.garment.refine_seed = seed
+        settings = context.scene.garment
+        old_seed = settings.refine_seed
+        seed = scene_io.next_variant_seed(obj, old_seed)
+        settings.refine_seed = seed
         how = "EXEC_DEFAULT" if bpy.app.background or context.window is None else "INVOKE_DEFAULT"
-        return bpy.ops.garment.refine(how, seed=seed, key_name=scene_io.variant_key_name(seed))
+        try:  # a refine that reports an error raises here (bpy.ops turns its report into one)
+            result = bpy.ops.garment.refine(how, seed=seed, key_name=scene_io.variant_key_name(seed))
+        except RuntimeError as err:
+            settings.refine_seed = old_seed
+            self.report({"ERROR"}, str(err).removeprefix("Error: ").strip())
+            return {"CANCELLED"}
+        if "CANCELLED" in result:  # nothing made: the panel's seed goes back too
+            settings.refine_seed = old_seed
+        return result
 
 
 CLASSES = (GARMENT_OT_refine, GARMENT_OT_refine_cancel, GARMENT_OT_new_variant)

@@ -105,3 +105,20 @@ def test_new_variants_are_keys_named_by_their_seeds_and_the_strength_drives_the_
     # a re-run refines the base, not a variant: every wrinkle key is muted while it is read
     base = scene_io.base_mesh_without_wrinkles(obj)
     assert np.allclose(base.vertices, scene_io.object_to_base_mesh(obj, evaluated=False).vertices, atol=1e-4)
+
+
+def test_a_failing_new_variant_leaves_the_scene_and_the_seed_as_they_were(
+    garment_obj, modules, scene, tmp_path
+):
+    make, _ = garment_obj
+    _, scene_state = modules
+    make("fine")
+    scene.garment.refine_seed = 4
+    assert bpy.ops.garment.refine() == {"FINISHED"}
+    bad = tmp_path / "refiner.json"
+    bad.write_text('{"format": "garment-refiner-model/1"}')  # there, but not a model: the refine fails
+    scene.garment.model_path = str(bad)
+    before = scene_state.scene_digest()
+    with pytest.raises(RuntimeError, match="refiner.json"):  # the report, raised by bpy.ops
+        bpy.ops.garment.new_variant()
+    assert scene_state.scene_digest() == before and scene.garment.refine_seed == 4
