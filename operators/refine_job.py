@@ -62,6 +62,19 @@ def build_request(context, obj: bpy.types.Object, seed: int | None = None) -> Re
     return RefineRequest.from_input(model_path(context), refine_input(obj), options)
 
 
+REFINED_FROM = "garment_refined_from"
+
+
+def _remove_earlier_refined(base: bpy.types.Object) -> None:
+    """A base refined again replaces the object its last refine made (not a pile of copies)."""
+    for o in list(bpy.data.objects):
+        if o.get(REFINED_FROM) == base.name and o is not base:
+            mesh = o.data
+            bpy.data.objects.remove(o)
+            if mesh is not None and mesh.users == 0:
+                bpy.data.meshes.remove(mesh)
+
+
 def apply_outcome(
     context, obj: bpy.types.Object, outcome: RefineOutcome, key_name: str = "Wrinkles"
 ) -> bpy.types.Object:
@@ -70,6 +83,7 @@ def apply_outcome(
     g = context.scene.garment
     target = obj
     if outcome.upsampled:
+        _remove_earlier_refined(obj)
         pattern = scene_io.object_pattern(obj)
         if outcome.panel_ids is not None:
             names = (
@@ -86,6 +100,7 @@ def apply_outcome(
                 outcome.base_vertices, outcome.faces, outcome.uv, outcome.uv_faces, f"{obj.name} refined"
             )
         target.matrix_world = obj.matrix_world.copy()
+        target[REFINED_FROM] = obj.name
         obj.hide_set(True)
     scene_io.write_wrinkles_key(target, outcome.offsets, g.refine_strength, name=key_name)
     if target is not obj:

@@ -39,6 +39,14 @@ def test_a_coarse_base_becomes_a_new_upsampled_object(garment_obj):
     assert [k.name for k in new.data.shape_keys.key_blocks] == ["Basis", "Wrinkles"]
     assert "panel" in new.data.attributes and "pattern" in new.data.uv_layers
     assert obj.data.shape_keys is None  # the base is left as it was
+    meshes = len(bpy.data.meshes)
+    for o in bpy.context.view_layer.objects:  # the base refined again: its refined object is replaced
+        o.select_set(o == obj)
+    bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.garment.refine(seed=3) == {"FINISHED"}
+    again = bpy.context.active_object
+    assert again.name == "garment_coarse refined" and len(bpy.data.meshes) == meshes
+    assert [o.name for o in bpy.data.objects if o.name.startswith("garment_coarse refined")] == [again.name]
 
 
 def test_a_mesh_without_charts_is_refused_and_left_untouched(garment_obj, scene):

@@ -119,6 +119,6 @@ def test_a_failing_new_variant_leaves_the_scene_and_the_seed_as_they_were(
     bad.write_text('{"format": "garment-refiner-model/1"}')  # there, but not a model: the refine fails
     scene.garment.model_path = str(bad)
     before = scene_state.scene_digest()
-    with pytest.raises(RuntimeError, match="refiner.json"):  # the report, raised by bpy.ops
+    with pytest.raises(RuntimeError, match=r"refiner\.json"):  # the report, raised by bpy.ops
         bpy.ops.garment.new_variant()
     assert scene_state.scene_digest() == before and scene.garment.refine_seed == 4
