@@ -66,7 +66,7 @@ def test_a_box_mesh_past_the_triangle_limit_is_refused_before_triangle_runs():
     pattern = load_pattern(SPEC)
     with limits.override(max_box_triangles=1000), pytest.raises(PatternError, match="max_box_triangles"):
         build_box_mesh(pattern, 2.0)
-    with pytest.raises(PatternError, match="max_box_triangles|max_outline_points"):
+    with pytest.raises(PatternError, match=r"max_box_triangles|max_outline_points"):
         build_box_mesh(pattern, 0.01)  # 0.1 mm edges: refused by the defaults, not meshed for minutes
     assert len(build_box_mesh(pattern, 2.0).faces) > 1000  # the limit is back after the block
 
