@@ -34,5 +34,9 @@ class OutputError(GarmentError):
     """An output path that cannot be written (wrong suffix, a folder in the way, read-only)."""
 
 
+class BudgetError(GarmentError):
+    """A long job that ran past the time budget it was given."""
+
+
 class ModelError(GarmentError):
     """A model file that is missing, corrupt, or does not match its description."""

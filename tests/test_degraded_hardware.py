@@ -74,3 +74,19 @@ def test_missing_runtimes_give_the_installer_message(monkeypatch):
     with pytest.raises(ModelError, match="Install GPU Support") as err:
         Refiner(ROOT / "models" / "refiner.json", device="cpu")
     assert "refiner.json" in str(err.value) and "restart Blender" in str(err.value)
+
+
+def test_a_refine_past_its_time_budget_stops_with_a_clear_error():
+    from paths import PRESETS
+
+    from core.boxmesh import build_box_mesh
+    from core.errors import BudgetError
+    from core.pattern import load_pattern
+    from core.refiner.refine import RefineInput, RefineOptions, Refiner
+
+    pattern = load_pattern(PRESETS / "skirt.json")
+    m = build_box_mesh(pattern, 4.0)
+    base = RefineInput(m.vertices, m.faces, m.panel_ids, m.uv, pattern=pattern, source="skirt box")
+    with pytest.raises(BudgetError, match="time budget of 1e-06 s") as err:
+        Refiner(device="cpu").refine(base, RefineOptions(steps=1, time_budget_s=1e-6))
+    assert "skirt box" in str(err.value)

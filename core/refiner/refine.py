@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from .. import limits
 from ..boxmesh import stitch_pairs
-from ..errors import MeshError, ModelError
+from ..errors import BudgetError, MeshError, ModelError
 from ..garment_mesh import GarmentMesh
 from ..meshio import mesh_from_arrays
 from ..pattern import Pattern
@@ -64,6 +64,7 @@ class RefineOptions:
     device: str = "auto"  # auto | cpu | cuda
     max_texels: int = DEFAULT_MAX_TEXELS
     nuvo: dict | None = None  # NuvoConfig overrides for a mesh with no charts (default: the CPU preset)
+    time_budget_s: float | None = None  # checked at every progress report (Nuvo iterations, denoise calls)
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total) of long stages
 
 
@@ -265,6 +266,26 @@ def prepare_base(
     return v, f, charts, {"uv": uv, "uv_faces": uv_faces}, upsample
 
 
+def with_time_budget(options: RefineOptions, source: str) -> RefineOptions:
+    """``options`` whose progress reports raise BudgetError once ``time_budget_s`` has passed."""
+    if options.time_budget_s is None:
+        return options
+    deadline = time.perf_counter() + float(options.time_budget_s)
+    inner = options.progress
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if time.perf_counter() > deadline:
+            raise BudgetError(
+                f"the refine passed its time budget of {options.time_budget_s:g} s during {stage} "
+                f"({done}/{total}); give it more with time_budget_s",
+                source=source,
+            )
+        if inner is not None:
+            inner(stage, done, total)
+
+    return replace(options, progress=progress)
+
+
 def check_options(options: RefineOptions, source: str) -> None:
     """Options in their ranges (a script or a panel may pass anything); MeshError naming the option."""
 
@@ -288,6 +309,9 @@ def check_options(options: RefineOptions, source: str) -> None:
         raise fail("edge_length", f"expected an edge length of 0.1-50 cm, got {options.edge_length!r}")
     if options.device not in ("auto", "cpu", "cuda"):
         raise fail("device", f"expected auto, cpu or cuda, got {options.device!r}")
+    budget = options.time_budget_s
+    if budget is not None and (not isinstance(budget, int | float) or not 0 < float(budget) < 1e7):
+        raise fail("time_budget_s", f"expected a positive number of seconds, got {budget!r}")
     if not is_int(options.max_texels) or options.max_texels < 1:
         raise fail("max_texels", f"expected a positive integer, got {options.max_texels!r}")
 
@@ -367,6 +391,8 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
     """Refine ``base`` with ``refiner``'s model (see the module docstring)."""
     times: dict[str, float] = {"load": refiner.load_seconds}
     t = time.perf_counter()
+    check_options(options, base.source)
+    options = with_time_budget(options, base.source)
 
     def lap(name: str) -> None:
         nonlocal t
@@ -380,7 +406,6 @@ def refine(base: RefineInput, refiner: Refiner, options: RefineOptions) -> Refin
             options.progress(stage, done, total)
 
     report("charts", 0, 1)
-    check_options(options, base.source)
 
     material = _material(base, options)
     target_edge = options.edge_length or refiner.desc["target_edge_cm"]
