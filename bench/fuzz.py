@@ -41,6 +41,7 @@ DEFAULT_CASES = {
     "cli_check_pattern": 1_000,
     "cli_batch": 1_000,
 }
+CASES_PER_WORKER = 1000  # a fresh child after this many: a case's memory, not the allocator's history
 PARSING = {"start", "parse", "load", "run", "input"}  # stages that are still parsing
 
 
@@ -61,7 +62,7 @@ def worker(target: str, first: int, count: int, seed: int, time_limit: float, me
 
     workdir = Path(tempfile.mkdtemp(prefix=f"fuzz_{target}_"))
     try:
-        for index in range(first, first + count):
+        for index in range(first, first + min(count, CASES_PER_WORKER)):
             print(json.dumps({"begin": index}), flush=True)
             case_dir = workdir / f"c{index}"
             case_dir.mkdir()
@@ -121,7 +122,7 @@ def run_target(target: str, count: int, seed: int, time_limit: float, memory_gb:
                 }
             )
             next_index = current + 1
-        elif proc.returncode != 0:
+        elif proc.returncode != 0 or next_index <= (current if current is not None else -1):
             break
     return rows
 

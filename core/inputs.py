@@ -9,7 +9,12 @@ from . import limits
 from .errors import GarmentError
 
 
-def input_file(path: str | Path, error: type[GarmentError], missing: str = "file not found") -> Path:
+def input_file(
+    path: str | Path,
+    error: type[GarmentError],
+    missing: str = "file not found",
+    limit: str = "max_file_bytes",
+) -> Path:
     """``path`` as a Path when it is a readable file of allowed size; else ``error``."""
     path = Path(path)
     src = str(path)
@@ -20,5 +25,5 @@ def input_file(path: str | Path, error: type[GarmentError], missing: str = "file
         raise error(f"cannot open: {err.strerror or err}", source=src) from err
     if not ok:
         raise error(missing if not path.is_dir() else "a folder, not a file", source=src)
-    limits.check("max_file_bytes", size, error, src, what="file size (bytes)")
+    limits.check(limit, size, error, src, what="file size (bytes)")
     return path

@@ -21,11 +21,12 @@ from .errors import GarmentError
 class Limits:
     max_extent_cm: float = 1e4  # any pattern coordinate, control point or radius (100 m)
     max_outline_points: int = 200_000  # samples along all panel outlines of a pattern
-    max_box_triangles: int = 2_000_000  # the box mesh of a pattern at its edge length
-    max_panels: int = 500
+    max_box_triangles: int = 1_000_000  # the box mesh of a pattern at its edge length
+    max_panels: int = 200
     max_mesh_vertices: int = 4_000_000  # a base mesh (a 2M-vertex mesh passes)
     max_mesh_faces: int = 8_000_000
-    max_file_bytes: int = 2 << 30  # a pattern, SVG, mesh or model file
+    max_file_bytes: int = 2 << 30  # a mesh or model file
+    max_pattern_bytes: int = 20 << 20  # a specification JSON or SVG (GarmentCode's are ~20 KB)
     max_upsampled_vertices: int = 4_000_000  # a base after upsampling to the model's edge
 
 

@@ -60,6 +60,7 @@ def mesh_from_arrays(
     if not np.isfinite(v).all():
         bad = int(np.flatnonzero(~np.isfinite(v).all(axis=1))[0])
         raise MeshError("vertex coordinates are not finite", source=source, where=f"vertex {bad}")
+    limits.check("max_extent_cm", float(np.abs(v).max()), MeshError, source, what="coordinate (cm)")
     f = f.astype(np.int64)
     if f.min() < 0 or f.max() >= len(v):
         raise MeshError(f"face indices out of range 0..{len(v) - 1}", source=source)

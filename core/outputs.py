@@ -21,13 +21,16 @@ def check_output(path: str | Path, suffixes: tuple[str, ...] | None = None, what
         raise OutputError(
             f"write the {what} as {', '.join(suffixes)} (got {path.suffix or 'no suffix'!r})", source=src
         )
-    if path.is_dir():
-        raise OutputError(f"the {what} path is a folder", source=src)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot make the {what}'s folder: {err.strerror}", source=src) from err
-    if not os.access(path.parent, os.W_OK):
+        is_dir = path.is_dir()
+        if not is_dir:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(path.parent, os.W_OK)
+    except OSError as err:  # a name too long, a file where a folder should be, no permission
+        raise OutputError(f"cannot write the {what} there: {err.strerror or err}", source=src) from err
+    if is_dir:
+        raise OutputError(f"the {what} path is a folder", source=src)
+    if not writable:
         raise OutputError(f"the {what}'s folder is not writable", source=src)
     return path
 

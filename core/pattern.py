@@ -321,7 +321,7 @@ def pattern_name_from_path(path: Path) -> str:
 
 def load_pattern(path: str | Path, strict: bool = True) -> Pattern:
     """Read a GarmentCode specification JSON file (any units) into a Pattern in cm."""
-    path = input_file(path, PatternError)
+    path = input_file(path, PatternError, limit="max_pattern_bytes")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:

@@ -233,7 +233,7 @@ def _local(tag: Any) -> str:
 
 
 def _parse_xml(path: Path, source: str) -> ET.Element:
-    input_file(path, PatternError)
+    input_file(path, PatternError, limit="max_pattern_bytes")
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as err:
@@ -457,7 +457,7 @@ def _apply_endpoints(
     try:
         ends = [(int(s), int(e)) for s, e in meta["endpoints"]]
         labels = list(meta.get("edge_labels") or [None] * n)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:
         raise PatternError(f"bad endpoints: {err}", source=source, where=f"metadata panels.{name}") from err
     if sorted(s for s, _ in ends) == list(range(n)) and all(
         ends[i][1] == ends[(i + 1) % n][0] for i in range(n)
@@ -477,7 +477,7 @@ def _stitches(meta: dict, panels: dict[str, Panel], matched: set[str], source: s
     for i, raw in enumerate(meta.get("stitches") or []):
         try:
             a, b = (StitchSide(str(side["panel"]), int(side["edge"])) for side in raw[:2])
-        except (TypeError, ValueError, KeyError) as err:
+        except (TypeError, ValueError, KeyError, OverflowError) as err:
             raise PatternError(f"bad stitch {raw!r}", source=source, where=f"metadata stitches[{i}]") from err
         if all(s.panel in matched and 0 <= s.edge < len(panels[s.panel].edges) for s in (a, b)):
             out.append(Stitch(a, b))

@@ -67,7 +67,11 @@ def crash_site(err: BaseException) -> str:
     """``file:line`` of the innermost frame in the project (else the innermost frame)."""
     frames = traceback.extract_tb(err.__traceback__)
     root = str(ROOT)
-    ours = [f for f in frames if f.filename.startswith(root) and "/fuzz/" not in f.filename]
+    ours = [
+        f
+        for f in frames
+        if f.filename.startswith(root) and "/fuzz/" not in f.filename and "/.venv/" not in f.filename
+    ]
     f = (ours or frames or [None])[-1]
     if f is None:
         return ""

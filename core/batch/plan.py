@@ -69,6 +69,7 @@ def parse_ranges(items: list[str] | None) -> dict[str, tuple[float, float]]:
 
 
 MAX_SEEDS = 10_000  # refiner variants per design
+MAX_ID_CHARS = 80  # design ids from file names (folder names must stay under the system's 255)
 MAX_DESIGNS = 100_000  # designs drawn of a family
 
 
@@ -92,7 +93,7 @@ def plan_batch(
     if patterns:
         seen: dict[str, int] = {}
         for p in patterns:
-            stem = Path(p).stem
+            stem = Path(p).stem[:MAX_ID_CHARS] or "pattern"  # a folder name: bounded, never empty
             seen[stem] = seen.get(stem, 0) + 1
             did = stem if seen[stem] == 1 else f"{stem}_{seen[stem]}"
             designs.append(DesignSpec(did, pattern=str(Path(p).resolve())))

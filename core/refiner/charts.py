@@ -176,13 +176,16 @@ def charts_from_uv_islands(
         raise MeshError("mesh has no usable UV coordinates", source=source)
     island = uv_islands(uv_faces, len(uv))
     n_charts = int(island.max()) + 1
-    # chart points: distinct (vertex, uv index) corners, numbered in first-seen order
-    corner_key = faces.ravel() * len(uv) + uv_faces.ravel()
-    _, first, inverse = np.unique(corner_key, return_index=True, return_inverse=True)
+    # chart points: distinct (vertex, uv index, island) corners; a UV index that two islands
+    # share only through a corner (a bow-tie) gives a point in each, welded as a seam
+    corner_island = np.repeat(island, 3)
+    corner_key = np.stack([faces.ravel(), uv_faces.ravel(), corner_island], axis=1)
+    _, first, inverse = np.unique(corner_key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
     vertex = faces.ravel()[first]
     point_uv_index = uv_faces.ravel()[first]
     point_faces = inverse.reshape(-1, 3)
-    point_chart = np.repeat(island, 3)[first].astype(np.int32)
+    point_chart = corner_island[first].astype(np.int32)
     # metric scale per island: sum of 3D edge lengths over sum of UV edge lengths
     len3 = _edge_lengths(vertices, faces)
     len2 = _edge_lengths(uv, uv_faces)

@@ -377,6 +377,9 @@ def nuvo_uv(
             f"{len(faces)} faces are too few to fit Nuvo charts (at least {MIN_NUVO_FACES})",
             source=source,
         )
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    if not float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum()) > 0:
+        raise MeshError("the mesh has no surface area to fit Nuvo charts to", source=source)
     config = NuvoConfig.cpu(**(options.nuvo or {}))
 
     def report(i: int, n: int, _losses: dict) -> None:
