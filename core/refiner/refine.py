@@ -316,11 +316,17 @@ def check_options(options: RefineOptions, source: str) -> None:
         raise fail("max_texels", f"expected a positive integer, got {options.max_texels!r}")
 
 
+def surface_area(vertices: np.ndarray, faces: np.ndarray) -> float:
+    """Total triangle area (NaN when a coordinate is not finite)."""
+    a, b, c = (np.asarray(vertices)[faces[:, k]] for k in range(3))
+    return 0.5 * float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
+
+
 def check_upsampled_size(vertices: np.ndarray, faces: np.ndarray, target_edge: float, source: str) -> None:
     """Refuse, before upsampling, a base whose surface at ``target_edge`` would pass the limit."""
-    a, b, c = (vertices[faces[:, k]] for k in range(3))
-    area = 0.5 * float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
-    estimate = area / (np.sqrt(3) / 4 * target_edge**2) / 2  # about two triangles a vertex
+    estimate = (
+        surface_area(vertices, faces) / (np.sqrt(3) / 4 * target_edge**2) / 2
+    )  # about two triangles a vertex
     limits.check(
         "max_upsampled_vertices",
         estimate,
@@ -377,8 +383,7 @@ def nuvo_uv(
             f"{len(faces)} faces are too few to fit Nuvo charts (at least {MIN_NUVO_FACES})",
             source=source,
         )
-    a, b, c = (vertices[faces[:, k]] for k in range(3))
-    if not float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum()) > 0:
+    if not surface_area(vertices, faces) > 0:
         raise MeshError("the mesh has no surface area to fit Nuvo charts to", source=source)
     config = NuvoConfig.cpu(**(options.nuvo or {}))
 
