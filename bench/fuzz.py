@@ -19,11 +19,13 @@ import argparse
 import collections
 import json
 import os
+import queue
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -84,6 +86,27 @@ def worker(target: str, first: int, count: int, seed: int, time_limit: float, me
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _lines_or_stuck(proc: subprocess.Popen, timeout: float):
+    """The child's stdout lines, then ``None`` once it has said nothing for ``timeout`` s."""
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put("")  # end of output
+
+    threading.Thread(target=pump, daemon=True).start()
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            yield None
+            return
+        if line == "":
+            return
+        yield line
+
+
 def run_target(target: str, count: int, seed: int, time_limit: float, memory_gb: float) -> list[dict]:
     rows: list[dict] = []
     next_index = 0
@@ -93,7 +116,12 @@ def run_target(target: str, count: int, seed: int, time_limit: float, memory_gb:
         cmd += ["--seed", str(seed), "--time-limit", str(time_limit), "--memory-gb", str(memory_gb)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
         current = None
-        for line in proc.stdout:
+        stuck = False
+        for line in _lines_or_stuck(proc, 2 * time_limit + 60):
+            if line is None:  # the case's own alarm cannot fire inside a C loop: kill the child
+                stuck = True
+                proc.kill()
+                break
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
@@ -108,7 +136,20 @@ def run_target(target: str, count: int, seed: int, time_limit: float, memory_gb:
                 rate = done / (time.perf_counter() - t0)
                 print(f"  {target}: {done}/{count} ({rate:.1f} cases/s)", flush=True)
         proc.wait()
-        if proc.returncode != 0 and current is not None and next_index <= current:
+        if stuck and current is not None:
+            rows.append(
+                {
+                    "index": current,
+                    "target": target,
+                    "kind": "hang",
+                    "stage": "?",
+                    "detail": f"no answer for {2 * time_limit + 60:g} s (killed)",
+                    "site": "process",
+                    "ops": [],
+                }
+            )
+            next_index = current + 1
+        elif proc.returncode != 0 and current is not None and next_index <= current:
             # the child died on ``current`` (killed, aborted by a C library): a crash, carry on after it
             rows.append(
                 {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
 import triangle
+from shapely.geometry import LinearRing, Polygon
+from shapely.validation import explain_validity
 
 from . import limits
 from .curves import segments_for
@@ -56,6 +59,25 @@ def check_box_mesh_size(pattern: Pattern, edge_length: float, counts: dict[tuple
     )
 
 
+def check_simple_outline(boundary: np.ndarray, source: str = "<pattern>", where: str = "") -> None:
+    """Refuse an outline that crosses itself: no garment panel does, and Triangle's quality
+    refinement of one can run without end, allocating until the process dies."""
+    if LinearRing(boundary).is_simple:
+        return
+    detail = explain_validity(Polygon(boundary))  # e.g. "Self-intersection[12.5 3.1]"
+    numbers = re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", detail[detail.find("[") :]) if "[" in detail else []
+    at = f" at ({float(numbers[0]):.2f}, {float(numbers[1]):.2f}) cm" if len(numbers) >= 2 else ""
+    raise PatternError(f"outline crosses itself{at}", source=source, where=where)
+
+
+def steiner_point_cap(boundary: np.ndarray, max_area: float) -> int:
+    """The most interior points Triangle may add to an outline (its ``S`` switch): four times
+    what the area asks for, plus the boundary's share, so that refinement that does not settle
+    stops instead of allocating without end."""
+    wanted = Polygon(boundary).area / max_area
+    return int(4 * wanted + 4 * len(boundary) + 1000)
+
+
 def triangulate_panel(
     boundary: np.ndarray, edge_length: float, source: str = "<pattern>", where: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -68,13 +90,24 @@ def triangulate_panel(
     n = len(boundary)
     if len(np.unique(boundary, axis=0)) != n:  # Triangle crashes (segfault) on repeated points
         raise PatternError("outline touches itself (repeated boundary point)", source=source, where=where)
+    check_simple_outline(boundary, source, where)
     segments = np.stack([np.arange(n), (np.arange(n) + 1) % n], axis=1)
     max_area = np.sqrt(3) / 4 * edge_length**2
+    cap = steiner_point_cap(boundary, max_area)
     try:
-        out = triangle.triangulate({"vertices": boundary, "segments": segments}, f"pq28a{max_area:.6f}Y")
+        out = triangle.triangulate(
+            {"vertices": boundary, "segments": segments}, f"pq28a{max_area:.6f}YS{cap}"
+        )
     except Exception as err:  # triangle raises bare RuntimeErrors on bad input
         raise PatternError(f"triangulation failed: {err}", source=source, where=where) from err
     pts, tris = out["vertices"], out["triangles"]
+    if len(pts) - n >= cap:
+        raise PatternError(
+            f"quality meshing did not settle within {cap} interior points (a sliver or an outline "
+            "that nearly touches itself?)",
+            source=source,
+            where=where,
+        )
     if len(tris) == 0 or not np.allclose(pts[:n], boundary):
         raise PatternError("triangulation failed (self-intersecting outline?)", source=source, where=where)
     a, b, c = (pts[tris[:, k]] for k in range(3))

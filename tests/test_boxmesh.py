@@ -294,6 +294,35 @@ def test_outline_touching_itself_raises_instead_of_crashing():
         build_box_mesh(pattern_from_dict(spec, source="bow.json"), 2.0)
 
 
+def _one_panel(vertices: list[list[float]]) -> dict:
+    n = len(vertices)
+    edges = [{"endpoints": [i, (i + 1) % n]} for i in range(n)]
+    return {"pattern": {"panels": {"p": {"vertices": vertices, "edges": edges}}, "stitches": []}}
+
+
+def test_outline_crossing_itself_is_refused_with_the_crossing_point():
+    """A figure eight (edges 0 and 2 cross at (3.75, 3.75)): Triangle's quality refinement of such
+    outlines ran for minutes, allocating until the process died (fuzz cases 589 and 1407)."""
+    spec = _one_panel([[0, 0], [10, 10], [10, 0], [0, 6]])
+    with pytest.raises(PatternError) as err:
+        build_box_mesh(pattern_from_dict(spec, source="eight.json"), 2.0)
+    text = str(err.value)
+    assert "eight.json" in text and "panel p" in text
+    assert "crosses itself at (3.75, 3.75) cm" in text
+
+
+def test_meshing_that_does_not_settle_stops_at_the_point_cap(monkeypatch):
+    """Triangle's S switch bounds the interior points; reaching it is an error, not a mesh."""
+    import core.boxmesh as boxmesh
+
+    spec = _one_panel([[0, 0], [40, 0], [40, 40], [0, 40]])
+    pattern = pattern_from_dict(spec, source="square.json")
+    assert len(build_box_mesh(pattern, 2.0).vertices) > 200  # needs a few hundred points
+    monkeypatch.setattr(boxmesh, "steiner_point_cap", lambda boundary, max_area: 50)
+    with pytest.raises(PatternError, match="did not settle within 50 interior points"):
+        build_box_mesh(pattern, 2.0)
+
+
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
 def test_bad_edge_length_raises(bad):
     with pytest.raises(ValueError, match="edge_length"):
