@@ -5,7 +5,10 @@ target, renamed over it), so a killed run leaves the old file or the new one, ne
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 from .errors import OutputError
@@ -35,10 +38,57 @@ def check_output(path: str | Path, suffixes: tuple[str, ...] | None = None, what
     return path
 
 
+PARTIAL = ".partial-"  # in every temp file's name: ``.<target>.partial-<host>-<pid>-<random>``
+STALE_AFTER_S = 24 * 3600  # a temp file of another machine's writer is left alone this long
+
+
+def _partial_prefix(path: Path) -> str:
+    return f".{path.name}{PARTIAL}{socket.gethostname()}-{os.getpid()}-"
+
+
+def partial_path(path: str | Path) -> Path:
+    """A temp path beside ``path``, with its suffix (for writers that take a file name, such as
+    Blender's exporters); write it, then ``os.replace`` it over ``path``."""
+    path = Path(path)
+    return path.with_name(f"{_partial_prefix(path)}{uuid.uuid4().hex[:8]}{path.suffix}")
+
+
+def _writer_is_gone(name: str, now: float, mtime: float) -> bool:
+    """True when the process that made temp file ``name`` cannot still be writing it."""
+    if now - mtime > STALE_AFTER_S:
+        return True
+    host_pid = name.split(PARTIAL, 1)[1].rsplit("-", 1)[0]
+    host, _, pid = host_pid.rpartition("-")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
+
+
+def remove_partial_files(folder: str | Path) -> list[Path]:
+    """Delete the temp files that killed writers left under ``folder`` (a resumed batch calls
+    it); those of a writer still running, here or on another machine, stay. Returns them."""
+    now = time.time()
+    removed = []
+    for tmp in Path(folder).rglob(f".*{PARTIAL}*"):
+        try:
+            if tmp.is_file() and _writer_is_gone(tmp.name, now, tmp.stat().st_mtime):
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:  # gone meanwhile, or not ours to delete
+            continue
+    return removed
+
+
 def _atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_partial_prefix(path), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -134,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"error: --out {args.out}: cannot make the batch folder: {err}", file=sys.stderr)
         return 1
+    from core.outputs import remove_partial_files
+
+    if stale := remove_partial_files(root):
+        print(f"removed {len(stale)} partial file(s) a killed run left")
     settings = {
         "material": args.material,
         "steps": args.steps,

@@ -62,6 +62,7 @@ def drape_design(design: dict, root: str, settings: dict) -> dict:
     import numpy as np
 
     from core.batch import write_text_atomic
+    from core.outputs import partial_path
     from core.pattern import pattern_to_dict
 
     out = Path(root) / "designs" / design["id"]
@@ -79,7 +80,7 @@ def drape_design(design: dict, root: str, settings: dict) -> dict:
         obj = bpy.context.view_layer.objects.active
         scene_io = import_module(f"{ext.__name__}.operators.scene_io")
         base = scene_io.object_to_base_mesh(obj, evaluated=False)
-        tmp = drape_path.with_name(".drape.tmp.npz")
+        tmp = partial_path(drape_path)
         np.savez(tmp, vertices=base.vertices, faces=base.faces, panel_ids=base.panel_ids, uv=base.uv)
         os.replace(tmp, drape_path)
         info = dict(obj["garment_drape"])
@@ -99,7 +100,9 @@ def drape_design(design: dict, root: str, settings: dict) -> dict:
 
 
 def _atomic_export(path: Path, write) -> str:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    from core.outputs import partial_path
+
+    tmp = partial_path(path)
     write(str(tmp))
     os.replace(tmp, path)
     return str(path)
