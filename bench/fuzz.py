@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fuzz.targets import TIME_LIMITS  # noqa: E402
+
 DEFAULT_CASES = {
     "pattern_json": 10_000,
     "pattern_svg": 10_000,
@@ -42,6 +44,8 @@ DEFAULT_CASES = {
     "cli_refine": 1_000,
     "cli_check_pattern": 1_000,
     "cli_batch": 1_000,
+    "cli_evaluate": 1_000,
+    "cli_train": 1_000,
 }
 CASES_PER_WORKER = 1000  # a fresh child after this many: a case's memory, not the allocator's history
 PARSING = {"start", "parse", "load", "run", "input"}  # stages that are still parsing
@@ -214,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         target, count = item
         print(f"{target}: {count} cases", flush=True)
         t0 = time.perf_counter()
-        rows = run_target(target, count, args.seed, args.time_limit, args.memory_gb)
+        limit = max(args.time_limit, TIME_LIMITS.get(target, 0.0))
+        rows = run_target(target, count, args.seed, limit, args.memory_gb)
         return summarise(target, rows, time.perf_counter() - t0)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each target in its own child process

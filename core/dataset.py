@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from .drape_pairs import DERIVED_KEYS, derive_arrays, missing_derived
+from .errors import DatasetError
+from .inputs import input_file
 from .pattern import pattern_from_dict
 
 SPLITS = ("train", "val", "test")
@@ -125,6 +127,24 @@ def write_sample(
 def read_meta(root: Path, spec_or_id: SampleSpec | str) -> dict | None:
     path = sample_dir(root, spec_or_id) / "meta.json"
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def read_manifest(root: str | Path) -> dict:
+    """``root/manifest.json`` with a ``samples`` list; otherwise a DatasetError naming it."""
+    path = Path(root) / "manifest.json"
+    if not Path(root).is_dir():
+        raise DatasetError("no dataset folder here", source=str(root))
+    input_file(path, DatasetError, missing="not a dataset folder (no manifest.json)")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise DatasetError(f"unreadable manifest: {err}", source=str(path)) from err
+    rows = doc.get("samples") if isinstance(doc, dict) else None
+    if not isinstance(rows, list) or not all(
+        isinstance(r, dict) and {"id", "status", "split", "family", "material"} <= set(r) for r in rows
+    ):
+        raise DatasetError("expected a samples list of id/status/split/family/material", str(path))
+    return doc
 
 
 def load_arrays(root: Path, spec_or_id: SampleSpec | str, derive: bool = True) -> dict[str, np.ndarray]:

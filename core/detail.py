@@ -31,7 +31,9 @@ CENTRES = 20_000
 RADII_CM = (0.5, 1.0, 2.0, 4.0)
 CREASE_DEG = 60.0
 MIN_NEIGHBOURS = 3
-_CHUNK = 2000  # centres per neighbour query (bounds the pair lists held at once)
+_CHUNK_PAIRS = 4_000_000  # neighbour pairs per query (bounds the pair lists held at once)
+MAX_PAIRS = 60_000_000  # in all: a garment at 40 samples/cm^2 needs ~40M at 4 cm; a tiny
+# surface, where every sample neighbours every other, gets fewer centres instead of minutes
 
 
 def sample_normals(
@@ -66,6 +68,21 @@ def sample_normals(
     return points, normals
 
 
+def expected_neighbours(tree: cKDTree, radius: float, probes: int = 256) -> float:
+    """Mean number of the tree's points within ``radius`` of one of them, from a few probes (>= 1)."""
+    rng = np.random.default_rng(7)
+    probe = tree.data[rng.choice(tree.n, size=min(probes, tree.n), replace=False)]
+    counts = tree.query_ball_point(probe, radius, return_length=True)
+    return max(1.0, float(np.mean(counts)))
+
+
+def query_plan(tree: cKDTree, radius: float, centres: int) -> tuple[int, int]:
+    """(centres, centres per query) keeping the pairs within ``radius`` under
+    :data:`MAX_PAIRS` in all and :data:`_CHUNK_PAIRS` per query."""
+    per_centre = expected_neighbours(tree, radius)
+    return max(1, min(centres, int(MAX_PAIRS / per_centre))), max(1, int(_CHUNK_PAIRS / per_centre))
+
+
 def normal_dispersion(
     points: np.ndarray,
     normals: np.ndarray,
@@ -82,10 +99,11 @@ def normal_dispersion(
     rng = np.random.default_rng(1) if rng is None else rng
     radii = [float(r) for r in radii]
     tree = cKDTree(points)
+    centres, chunk = query_plan(tree, max(radii), centres)
     pick = rng.choice(len(points), size=min(centres, len(points)), replace=False)
     values: dict[float, list[np.ndarray]] = {r: [] for r in radii}
-    for start in range(0, len(pick), _CHUNK):
-        idx = pick[start : start + _CHUNK]
+    for start in range(0, len(pick), chunk):
+        idx = pick[start : start + chunk]
         pairs = cKDTree(points[idx]).sparse_distance_matrix(tree, max(radii), output_type="ndarray")
         for r in radii:
             near = pairs["v"] <= r

@@ -40,3 +40,11 @@ class BudgetError(GarmentError):
 
 class ModelError(GarmentError):
     """A model file that is missing, corrupt, or does not match its description."""
+
+
+class ConfigError(GarmentError):
+    """A training or fit configuration (YAML or a flag) that is unreadable or out of range."""
+
+
+class DatasetError(GarmentError):
+    """A dataset folder without a readable manifest, or without the garments a run asks for."""

@@ -107,11 +107,20 @@ def load_mesh(path: str | Path, scale: float = 1.0) -> BaseMesh:
     if not isinstance(loaded, trimesh.Trimesh):
         raise MeshError(f"file holds no triangle mesh (got {type(loaded).__name__})", source=src)
     panel_ids = uv = None
-    raw = loaded.metadata.get("_ply_raw", {}).get("vertex", {}).get("data")
-    if raw is not None and raw.dtype.names and {"panel", "u", "v"} <= set(raw.dtype.names):
-        panel_ids = np.asarray(raw["panel"]).reshape(-1)
-        uv = np.stack([np.asarray(raw["u"]).reshape(-1), np.asarray(raw["v"]).reshape(-1)], axis=1)
+    columns = _ply_vertex_columns(loaded.metadata.get("_ply_raw", {}).get("vertex", {}).get("data"))
+    if {"panel", "u", "v"} <= set(columns):
+        panel_ids = np.asarray(columns["panel"]).reshape(-1)
+        uv = np.stack([np.asarray(columns["u"]).reshape(-1), np.asarray(columns["v"]).reshape(-1)], axis=1)
     return mesh_from_arrays(np.asarray(loaded.vertices) * scale, np.asarray(loaded.faces), panel_ids, uv, src)
+
+
+def _ply_vertex_columns(raw) -> dict[str, np.ndarray]:
+    """A PLY's vertex properties by name: trimesh keeps a structured array for binary files
+    and a dict of columns for ASCII ones."""
+    if isinstance(raw, dict):
+        return {str(k): np.asarray(v) for k, v in raw.items()}
+    names = getattr(getattr(raw, "dtype", None), "names", None)
+    return {name: raw[name] for name in names} if names else {}
 
 
 def save_garment_mesh(mesh: GarmentMesh, path: str | Path) -> Path:
@@ -185,10 +194,15 @@ def read_obj_corners(path: str | Path, scale: float = 1.0) -> ObjCorners:
     if not verts or not faces:
         raise MeshError("file holds no triangle mesh", source=str(path))
     v = np.asarray(verts, np.float64) * scale
-    f = np.asarray(faces, np.int64)
+    try:
+        f = np.asarray(faces, np.int64)
+        tf = np.asarray(uv_faces, np.int64)
+    except OverflowError as err:
+        raise MeshError("a face index is too large", source=str(path)) from err
     f = np.where(f < 0, f + len(v), f - 1)  # OBJ indices are 1-based, negative = from the end
     t = np.asarray(uvs, np.float64).reshape(-1, 2)
-    tf = np.asarray(uv_faces, np.int64)
+    if not np.isfinite(t).all():
+        raise MeshError("a vt coordinate is not finite", source=str(path))
     tf = np.where(tf < 0, tf + len(t), tf - 1) if with_uv and len(t) else None
     mesh_from_arrays(v, f, source=str(path))  # the usual checks of positions and faces
     if tf is not None and (tf.min() < 0 or tf.max() >= len(t)):

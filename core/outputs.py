@@ -87,14 +87,20 @@ def remove_partial_files(folder: str | Path) -> list[Path]:
 
 def _atomic(path: Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_partial_prefix(path), dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_partial_prefix(path), dir=path.parent)
+    except OSError as err:  # a folder that says it is writable but is not (/proc), a name too long
+        raise OutputError(f"cannot write there: {err.strerror or err}", source=str(path)) from err
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as err:  # a full disk, a quota: the old file stays as it was
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write there: {err.strerror or err}", source=str(path)) from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

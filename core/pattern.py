@@ -334,6 +334,8 @@ def load_pattern(path: str | Path, strict: bool = True) -> Pattern:
         ) from err
     except RecursionError as err:
         raise PatternError("JSON nested too deeply to be a specification", source=str(path)) from err
+    except ValueError as err:  # an integer past Python's digit limit
+        raise PatternError(f"unreadable JSON number: {err}", source=str(path)) from err
     return pattern_from_dict(data, source=str(path), name=pattern_name_from_path(path), strict=strict)
 
 

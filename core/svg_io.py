@@ -239,6 +239,8 @@ def _parse_xml(path: Path, source: str) -> ET.Element:
     except ET.ParseError as err:
         line, col = err.position
         raise PatternError(f"malformed XML: {err}", source=source, where=f"line {line} column {col}") from err
+    except LookupError as err:  # <?xml encoding="..."?> names an encoding Python lacks
+        raise PatternError(f"unknown text encoding: {err}", source=source) from err
     except OSError as err:
         raise PatternError(f"cannot read file: {err}", source=source) from err
     if _local(root.tag) != "svg":
@@ -278,9 +280,9 @@ def _read_metadata(root: ET.Element, source: str) -> dict:
         if _local(el.tag) == "metadata" and el.get("id") == META_ID:
             try:
                 meta = json.loads(el.text or "")
-            except json.JSONDecodeError as err:
+            except (ValueError, RecursionError) as err:  # bad JSON, a huge integer, deep nesting
                 raise PatternError(
-                    f"garment metadata is not valid JSON: {err}",
+                    f"garment metadata is not valid JSON: {str(err)[:200]}",
                     source=source,
                     where=f"metadata id={META_ID}",
                 ) from err
@@ -334,7 +336,7 @@ def _flatten(root: ET.Element, source: str) -> list[tuple[str, ET.Element, Any]]
 
 def _finite(seg: Any) -> bool:
     pts = [seg.start, seg.end, *(seg.bpoints() if hasattr(seg, "bpoints") else [seg.radius])]
-    return all(math.isfinite(z.real) and math.isfinite(z.imag) for z in pts)
+    return all(z is not None and math.isfinite(z.real) and math.isfinite(z.imag) for z in pts)
 
 
 def _arc_to_cubics(arc: Any) -> list[Any]:
@@ -411,12 +413,14 @@ def _build_panel(
             curv = None
         edges.append(Edge(i, (i + 1) % n, curv))
 
-    matched = meta is not None and len(meta.get("endpoints") or []) == n
+    saved = meta.get("endpoints") if meta is not None else None
+    saved_n = len(saved) if isinstance(saved, list) else 0
+    matched = meta is not None and saved_n == n
     if matched:
         verts, edges = _apply_endpoints(verts, edges, meta, name, source)
     elif meta is not None:
         warnings.warn(
-            f"{source}: panel {name!r} now has {n} edges (saved with {len(meta.get('endpoints') or [])}); "
+            f"{source}: panel {name!r} now has {n} edges (saved with {saved_n}); "
             "its stitches and edge labels are dropped",
             stacklevel=3,
         )
@@ -474,7 +478,10 @@ def _apply_endpoints(
 
 def _stitches(meta: dict, panels: dict[str, Panel], matched: set[str], source: str) -> list[Stitch]:
     out, dropped = [], 0
-    for i, raw in enumerate(meta.get("stitches") or []):
+    raws = meta.get("stitches") or []
+    if not isinstance(raws, list):
+        raise PatternError("stitches must be a list", source=source, where=f"metadata id={META_ID}")
+    for i, raw in enumerate(raws):
         try:
             a, b = (StitchSide(str(side["panel"]), int(side["edge"])) for side in raw[:2])
         except (TypeError, ValueError, KeyError, OverflowError) as err:

@@ -40,6 +40,7 @@ def _values(rng: random.Random, case_dir: Path) -> dict[str, str]:
         "missing": str(case_dir / "nowhere" / "x.json"),
         "dir": str(case_dir),
         "out": str(case_dir / rng.choice(outs)),
+        "report": str(case_dir / rng.choice(("report.json", "sub/report.json"))),
         "number": rng.choice(NUMBERS),
         "junk": rng.choice(JUNK),
     }
@@ -88,9 +89,43 @@ CLIS: dict[str, dict[str, tuple[str, ...] | None]] = {
         "--frames": ("number",),
         "--glb": None,
     },
+    "evaluate": {
+        "--refined": ("mesh", "mesh", "missing", "pattern", "dir"),
+        "--reference": ("mesh", "mesh", "missing", "junk"),
+        "--base": ("mesh", "missing"),
+        "--pattern": ("pattern", "missing", "mesh"),
+        "--report": ("report", "report", "out", "dir", "junk"),
+        "--plots": ("dir", "junk", "out"),
+    },
+    "train": {  # no real dataset among the choices: a case checks configs and flags, never trains
+        "--config": ("config", "config", "broken_config", "missing", "dir", "mesh"),
+        "--data": ("dataset", "missing", "dir", "junk"),
+        "--out": ("dir", "junk"),
+        "--sample_idx": ("0", "number"),
+        "--material": ("soft", "velvet", "junk"),
+        "--exclude_family": ("skirt", "junk"),
+        "--diffusion_steps": ("number", "2"),
+        "--objective": ("diffusion", "regression", "junk"),
+        "--target": ("highpass", "junk"),
+        "--steps": ("1", "number"),
+        "--lr": ("number",),
+        "--val_every": ("number",),
+        "--ema_decay": ("number",),
+        "--max_garments": ("1", "number"),
+        "--device": ("cpu", "cuda", "junk"),
+        "--threads": ("1", "number"),
+        "--seed": ("number",),
+        "--resume": None,
+    },
 }
 
-REQUIRED = {"refine": ("--base-mesh", "--out"), "check_pattern": ("",), "batch": ("--out", "--patterns")}
+REQUIRED = {
+    "refine": ("--base-mesh", "--out"),
+    "check_pattern": ("",),
+    "batch": ("--out", "--patterns"),
+    "evaluate": ("--refined", "--reference", "--report"),
+    "train": ("--config",),
+}
 
 
 def cli_case(name: str, files: dict[str, list[Path]]):

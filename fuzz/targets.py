@@ -218,7 +218,30 @@ def cli_files() -> dict[str, list[Path]]:
     bare.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
     broken = folder / "broken_specification.json"
     broken.write_text('{"pattern": {"panels": {"a": {"vertices": [[0, 0], [1e9, 0], [0, 1]]}}}}')
+    configs = [ROOT / "configs" / "refiner.yaml", ROOT / "configs" / "fit.yaml"]
+    bad_configs = []
+    for i, text in enumerate(
+        (
+            "steps: [\n",
+            "steps: -3\nlr: .nan\n",
+            "kind: garment_fit\niterations: ten\n",
+            "- a list\n",
+            "patch: 1e400\nbatch: true\n",
+            "kind: garment_fit\nstage2_start: 0\nresidual_scale: max\n",
+            "\xff\xfe",
+        )
+    ):
+        bad_configs.append(folder / f"bad{i}.yaml")
+        bad_configs[-1].write_text(text, encoding="latin-1")
+    datasets = []
+    for i, text in enumerate(('{"samples": 3}', "{", '{"samples": [{"id": "x"}]}', "[]")):
+        (folder / f"data{i}").mkdir()
+        (folder / f"data{i}" / "manifest.json").write_text(text)
+        datasets.append(folder / f"data{i}")
     return {
+        "config": configs,
+        "broken_config": bad_configs,
+        "dataset": datasets,
         "mesh": [*meshes, bare],
         "pattern": [PATTERNS / "skirt.json", PATTERNS / "skirt.svg"],
         "broken": [broken],
@@ -242,5 +265,8 @@ TARGETS: dict[str, Maker] = {
     "cli_refine": _cli("refine"),
     "cli_check_pattern": _cli("check_pattern"),
     "cli_batch": _cli("batch"),
+    "cli_evaluate": _cli("evaluate"),
+    "cli_train": _cli("train"),
 }
+TIME_LIMITS = {"cli_evaluate": 120.0}  # s: evaluate measures three surfaces' detail (~10 s each)
 PARSERS = ("pattern_json", "pattern_svg", "mesh", "model")

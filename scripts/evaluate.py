@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,19 @@ def render(refined, reference, base, out: Path) -> Path:
     return png
 
 
+def check_plot_folder(folder: str) -> None:
+    """The plots' folder, made now: an OutputError before the work when it cannot be."""
+    from core.errors import OutputError
+
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot make the plots folder: {err.strerror or err}", source=folder) from err
+    if not os.access(path, os.W_OK):
+        raise OutputError("the plots folder is not writable", source=folder)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--refined", required=True)
@@ -157,6 +171,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plots", default=None, help="folder for PNG plots")
     ap.add_argument("--render", action="store_true", help="also a Cycles close-up (needs bpy)")
     args = ap.parse_args(argv)
+    from core.errors import GarmentError
+
+    try:
+        return run(args)
+    except GarmentError as err:  # an input or output the evaluation cannot use: said, not traced
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.outputs import check_output, write_text_atomic
+
+    report_path = check_output(args.report, (".json",), "report")
+    if args.plots:
+        check_plot_folder(args.plots)
     refined, reference = load_mesh(args.refined), load_mesh(args.reference)
     base = load_mesh(args.base) if args.base else None
     corresponds = len(refined.vertices) == len(reference.vertices)
@@ -180,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         report["plots"] = [str(p) for p in plots(report, refined, reference, base, out)]
         if args.render:
             report["plots"].append(str(render(refined, reference, base, out)))
-    Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.report).write_text(json.dumps(report, indent=1) + "\n")
+    write_text_atomic(report_path, json.dumps(report, indent=1) + "\n")
     d, err = report["detail"], report["large_scale_error"]
     print(
         "detail r1/r2/r4 refined "

@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 
@@ -51,29 +50,28 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def config_from_args(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace, raw: dict):
+    """The TrainConfig of the YAML ``raw`` with the flags over it; each checked with its source."""
     from core.refiner.training import TrainConfig
 
-    raw = yaml.safe_load(Path(args.config).read_text()) or {}
+    TrainConfig.check(raw, args.config)
     keys = ("data", "out", "sample_idx", "diffusion_steps", "objective", "target", "steps", "max_garments")
-    for key in keys:
-        if getattr(args, key) is not None:
-            raw[key] = getattr(args, key)
-    for key in ("device", "threads", "seed", "lr", "ema_decay", "val_every"):
-        if getattr(args, key) is not None:
-            raw[key] = getattr(args, key)
+    keys += ("device", "threads", "seed", "lr", "ema_decay", "val_every")
+    flags = {key: getattr(args, key) for key in keys if getattr(args, key) is not None}
     if args.material:
-        raw["materials"] = [args.material]
+        flags["materials"] = [args.material]
     if args.exclude_family:
-        raw["exclude_families"] = args.exclude_family.split(",")
-    return TrainConfig.from_dict(raw)
+        flags["exclude_families"] = args.exclude_family.split(",")
+    TrainConfig.check(flags, "command line")
+    return TrainConfig.from_dict({**raw, **flags}, args.config)
 
 
 def fit_main(args: argparse.Namespace, raw: dict) -> int:
     """The per-garment fit (``kind: garment_fit``)."""
     import json
 
-    from core.dataset import load_arrays
+    from core.dataset import load_arrays, read_manifest
+    from core.errors import DatasetError
     from core.garment_fit.details import format_details
     from core.garment_fit.two_stage import FitConfig, fit_garment
     from core.refiner.training import TrainConfig, _filter
@@ -83,15 +81,18 @@ def fit_main(args: argparse.Namespace, raw: dict) -> int:
             raw[key] = getattr(args, key)
     if args.steps is not None:
         raw["iterations"] = args.steps
-    cfg = FitConfig.from_dict(raw)
-    manifest = json.loads((Path(cfg.data) / "manifest.json").read_text())
+    cfg = FitConfig.from_dict(raw, args.config)
+    manifest = read_manifest(cfg.data)
     rows = [r for r in manifest["samples"] if r["status"] == "ok" and r["split"] == "train"]
     sel = TrainConfig(
         data=cfg.data,
         sample_idx=cfg.sample_idx if cfg.sample_idx is not None else 0,
         materials=(cfg.material,) if cfg.material else None,
     )
-    row = _filter(sel, rows, "train")[0]
+    chosen = _filter(sel, rows, "train")
+    if not chosen:
+        raise DatasetError("no ok training garment for this selection", source=cfg.data, where="--material")
+    row = chosen[0]
     folder = Path(cfg.data) / "samples" / row["id"]
     arrays = {**load_arrays(cfg.data, row["id"]), **{k: row[k] for k in ("id", "family", "material")}}
     pattern_file = folder / "pattern.json"
@@ -178,10 +179,22 @@ def fit_main(args: argparse.Namespace, raw: dict) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    raw = yaml.safe_load(Path(args.config).read_text()) or {}
+    from core.errors import GarmentError
+
+    try:
+        return run(args)
+    except GarmentError as err:  # a config, flag or dataset the run cannot use: said, not traced
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.config_check import read_config
+
+    raw = read_config(args.config)
     if raw.get("kind") == "garment_fit":
         return fit_main(args, raw)
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, raw)
     from core.refiner.training import train
 
     bars: dict = {}

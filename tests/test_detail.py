@@ -98,3 +98,23 @@ def test_seam_dihedrals_split_seam_edges_from_the_rest():
     seam, other = seam_dihedrals(v, f, np.array([0, 0, 1, 1]))
     assert len(seam) == 1 and abs(seam[0] - 90.0) < 1e-6
     assert len(other) == 2 and np.allclose(other, 0.0)
+
+
+def test_a_tiny_surface_is_measured_with_bounded_pairs():
+    """A 1 cm square gets the minimum 20k samples, every one within 4 cm of every other:
+    the centres shrink to keep the pair count bounded (fuzz: 400M pairs ran out of memory);
+    a garment-sized sheet keeps all its centres."""
+    import core.detail as detail
+
+    v = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], float)
+    f = np.array([[0, 1, 2], [0, 2, 3]])
+    points, _ = detail.sample_normals(v, f)
+    tree = detail.cKDTree(points)
+    centres, chunk = detail.query_plan(tree, 4.0, detail.CENTRES)
+    assert (
+        centres * len(points) <= 1.01 * detail.MAX_PAIRS and chunk * len(points) <= 1.01 * detail._CHUNK_PAIRS
+    )
+    assert centres < detail.CENTRES
+    big, _ = detail.sample_normals(v * 60, f)
+    assert detail.query_plan(detail.cKDTree(big), 4.0, detail.CENTRES)[0] == detail.CENTRES
+    assert all(abs(x) < 1e-9 for x in detail.detail_at_radii(v, f).values())  # flat

@@ -43,12 +43,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from core.config_check import check_config
+from core.errors import ConfigError
 from core.hashfield import HashEncoding, HashField, remap_rows, resize
 from core.nuvo.fit import NuvoFit, evaluate, loss_terms
 from core.nuvo.losses import total_loss
@@ -68,6 +70,23 @@ TARGET_TABLE_SHARE = 0.25  # final table <= T_full / 4
 
 Progress = Callable[[int, int, dict], None]
 """``progress(i, n, info)`` after iteration ``i`` of ``n`` stage-1 iterations (1-based)."""
+
+
+FIT_RANGES = {
+    "iterations": (1, 1e9),
+    "stage2_start": (1e-9, 1.0),
+    "lr_table": (1e-12, 10.0),
+    "lr_mlp": (1e-12, 10.0),
+    "residual_weight": (0.0, 1e6),
+    "residual_points": (1, 1e7),
+    "residual_scale": (1e-9, 1e6),
+    "eval_every": (1, 1e9),
+    "heldout_points": (1, 1e7),
+    "seed": (0, 2**32 - 1),
+    "threads": (0, 4096),
+    "diffusion_steps": (1, 1000),
+    "sample_idx": (0, 1e9),
+}
 
 
 @dataclass
@@ -99,16 +118,16 @@ class FitConfig:
     material: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> FitConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown fit config keys: {', '.join(sorted(unknown))}")
+    def check(cls, d: dict, source: str = "<config>") -> None:
+        """ConfigError for an unknown key, a wrong type or a value out of range."""
+        check_config(cls, d, source, FIT_RANGES, {"kind": ("garment_fit",)})
+        if isinstance(d.get("residual_scale"), str) and d["residual_scale"] != "std":
+            raise ConfigError("expected 'std' or a scale in cm", source=source, where="residual_scale")
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str = "<config>") -> FitConfig:
+        cls.check(d, source)
         cfg = cls(**d)
-        if cfg.kind != "garment_fit":
-            raise ValueError(f"not a garment_fit config: kind {cfg.kind!r}")
-        if not 0 < cfg.stage2_start <= 1:
-            raise ValueError(f"stage2_start must be a share in (0, 1], got {cfg.stage2_start}")
         cfg.stage2_config()  # unknown stage2 keys fail here
         return cfg
 

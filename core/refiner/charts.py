@@ -71,18 +71,24 @@ class Charts:
         """(V, 3) positions with every seam group moved to its centroid (a welded mesh is
         unchanged; a sim whose seams gape a little is closed)."""
         v = np.asarray(vertices, np.float64)
-        return self.to_vertices(self.average_over_groups(v[self.vertex]), len(v))
+        return self.to_vertices(self.average_over_groups(v[self.vertex]), len(v), fallback=v)
 
-    def to_vertices(self, values: np.ndarray, n_vertices: int) -> np.ndarray:
-        """Per-point values as per-vertex values (the mean over a vertex's points)."""
+    def to_vertices(
+        self, values: np.ndarray, n_vertices: int, fallback: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per-point values as per-vertex values (the mean over a vertex's points). A vertex no
+        face uses (exports keep loose ones) has no point: it takes its ``fallback`` row, or 0
+        (an offset that leaves it where it is)."""
         values = np.asarray(values, np.float64)
         flat = values.reshape(len(values), -1)
         sums = np.zeros((n_vertices, flat.shape[1]))
         np.add.at(sums, self.vertex, flat)
         counts = np.bincount(self.vertex, minlength=n_vertices)[:, None]
-        if (counts == 0).any():
-            raise ValueError("some vertices have no chart point")
-        return (sums / counts).reshape((n_vertices, *values.shape[1:]))
+        out = sums / np.maximum(counts, 1)
+        loose = counts[:, 0] == 0
+        if loose.any() and fallback is not None:
+            out[loose] = np.asarray(fallback, np.float64).reshape(n_vertices, -1)[loose]
+        return out.reshape((n_vertices, *values.shape[1:]))
 
 
 def group_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

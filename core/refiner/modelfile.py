@@ -65,7 +65,7 @@ def read_description(json_path: str | Path) -> dict:
         desc = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ModelError(f"model description is not JSON: {err}", source=str(json_path)) from err
-    except (UnicodeDecodeError, RecursionError) as err:
+    except (UnicodeDecodeError, RecursionError, ValueError) as err:  # ValueError: a huge integer
         raise ModelError(f"model description is not readable JSON: {err}", source=str(json_path)) from err
     if not isinstance(desc, dict) or desc.get("format") != FORMAT:
         got = desc.get("format") if isinstance(desc, dict) else type(desc).__name__

@@ -19,15 +19,17 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors.numpy import load_file, save_file
 
-from ..dataset import load_arrays
+from ..config_check import check_config
+from ..dataset import load_arrays, read_manifest
 from ..detail import surface_detail
+from ..errors import ConfigError, DatasetError
 from ..garment_mesh import GarmentMesh
 from .features import CONDITION_CHANNELS, STRAIN_CHANNELS
 from .field import offset_cap, world_offsets
@@ -42,6 +44,37 @@ from .schedule import NoiseSchedule
 from .training_data import BASE_KEYS, LOWPASS_KEY, ChartExample, chart_example, random_patches, sample_charts
 
 STRAIN_KNOWN = CONDITION_CHANNELS.index("strain_known")
+
+
+BIG = 1e9
+TRAIN_RANGES = {
+    "max_garments": (1, BIG),
+    "sample_idx": (0, BIG),
+    "pitch": (0.01, 100.0),
+    "patch": (8, 4096),
+    "batch": (1, 4096),
+    "steps": (1, BIG),
+    "lr": (1e-12, 10.0),
+    "warmup": (0, BIG),
+    "lr_min_share": (0.0, 1.0),
+    "ema_decay": (0.0, 0.999999),
+    "target_sigma_cm": (0.01, 1000.0),
+    "diffusion_steps": (1, 1000),
+    "l1_weight": (0.0, 1e6),
+    "structure_weight": (0.0, 1e6),
+    "gram_weight": (0.0, 1e6),
+    "strain_dropout": (0.0, 1.0),
+    "val_every": (1, BIG),
+    "val_garments": (0, 1e6),
+    "seed": (0, 2**32 - 1),
+    "threads": (0, 4096),
+}
+TRAIN_CHOICES = {
+    "lr_schedule": ("cosine", "constant"),
+    "objective": ("diffusion", "regression"),
+    "target": ("highpass", "detail", "residual"),
+    "device": ("auto", "cpu", "cuda"),
+}
 
 
 @dataclass
@@ -82,11 +115,13 @@ class TrainConfig:
     network: dict = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+    def check(cls, d: dict, source: str = "<config>") -> None:
+        """ConfigError for an unknown key, a wrong type or a value out of range."""
+        check_config(cls, d, source, TRAIN_RANGES, TRAIN_CHOICES)
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str = "<config>") -> TrainConfig:
+        cls.check(d, source)
         d = dict(d)
         for key in ("bases", "families", "exclude_families", "materials"):
             if d.get(key) is not None:
@@ -98,7 +133,7 @@ def pick_device(name: str) -> str:
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda asked for, but torch sees no CUDA device")
+        raise ConfigError("asked for CUDA, but torch sees no CUDA device", source="--device")
     return name
 
 
@@ -118,7 +153,7 @@ def _filter(cfg: TrainConfig, rows: list[dict], split: str) -> list[dict]:
         rows = [r for r in rows if r["material"] in cfg.materials]
     if cfg.sample_idx is not None and split == "train":
         if not 0 <= cfg.sample_idx < len(rows):
-            raise ValueError(f"--sample_idx {cfg.sample_idx}: the split has {len(rows)} garments")
+            raise DatasetError(f"the split has {len(rows)} garments", source=cfg.data, where="--sample_idx")
         rows = [rows[cfg.sample_idx]]
     return rows[: cfg.max_garments] if cfg.max_garments else rows
 
@@ -132,7 +167,7 @@ def split_samples(cfg: TrainConfig, split: str) -> list[dict]:
         from ..training_tensors import load_split
 
         return _filter(cfg, load_split(tensors), split)
-    manifest = json.loads((Path(cfg.data) / "manifest.json").read_text())
+    manifest = read_manifest(cfg.data)
     rows = [r for r in manifest["samples"] if r["status"] == "ok" and r["split"] == split]
     rows = _filter(cfg, rows, split)
     return [
@@ -164,7 +199,7 @@ def load_examples(cfg: TrainConfig, split: str, progress: Callable | None = None
         if progress:
             progress(i + 1, len(samples))
     if not out:
-        raise ValueError(f"no ok {split} garments in {cfg.data} for this config")
+        raise DatasetError(f"no ok {split} garments for this config", source=cfg.data)
     return out
 
 

@@ -84,4 +84,4 @@ def defacet(vertices: np.ndarray, charts, iterations: int = DEFACET_ITERATIONS) 
     wf = g[charts.faces]
     keep = (wf[:, 0] != wf[:, 1]) & (wf[:, 1] != wf[:, 2]) & (wf[:, 0] != wf[:, 2])
     smooth = taubin_smooth(welded, wf[keep], iterations)
-    return charts.to_vertices(smooth[g], len(v))
+    return charts.to_vertices(smooth[g], len(v), fallback=v)

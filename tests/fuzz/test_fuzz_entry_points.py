@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz.runner import run_case
-from fuzz.targets import TARGETS
+from fuzz.targets import TARGETS, TIME_LIMITS
 
 EXAMPLES = {
     "pattern_json": 120,
@@ -27,6 +27,8 @@ EXAMPLES = {
     "cli_refine": 20,
     "cli_check_pattern": 30,
     "cli_batch": 20,
+    "cli_evaluate": 5,  # each measures up to three surfaces (~10 s)
+    "cli_train": 30,
 }
 TIME_LIMIT_S = 60.0
 
@@ -35,7 +37,7 @@ def _check(target: str, rng: random.Random, index: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"fuzz_{target}_"))
     try:
         case = TARGETS[target](index, rng, folder)
-        outcome = run_case(case, TIME_LIMIT_S)
+        outcome = run_case(case, max(TIME_LIMIT_S, TIME_LIMITS.get(target, 0.0)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the folder made above, nothing else
     assert not outcome.failed, (outcome.kind, outcome.site, outcome.detail, outcome.ops)
