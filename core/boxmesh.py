@@ -17,6 +17,8 @@ from .errors import PatternError
 from .garment_mesh import GarmentMesh
 from .pattern import Pattern, panel_area
 
+MAX_EDGE_CM = 1000.0  # a box-mesh edge longer than any garment panel
+
 
 def edge_segment_counts(pattern: Pattern, edge_length: float) -> dict[tuple[str, int], int]:
     """Segments per panel edge; both edges of a stitch get the same count."""
@@ -125,8 +127,8 @@ def build_box_mesh(pattern: Pattern, edge_length: float = 2.0) -> GarmentMesh:
     Each stitch pairs the i-th sample of one edge with the matching sample of the other,
     in the orientation (same or reversed) that puts the pairs closer in 3D.
     """
-    if not np.isfinite(edge_length) or edge_length <= 0:
-        raise ValueError(f"edge_length must be positive, got {edge_length}")
+    if not np.isfinite(edge_length) or not 0 < edge_length <= MAX_EDGE_CM:
+        raise ValueError(f"edge_length must be in (0, {MAX_EDGE_CM:g}] cm, got {edge_length}")
     counts = edge_segment_counts(pattern, edge_length)
     check_box_mesh_size(pattern, edge_length, counts)
     vertices, faces, panel_ids, uvs = [], [], [], []

@@ -190,6 +190,8 @@ def _parse_curvature(
         raise r.fail(f"{where}.params", f"{kind} needs {count} control point(s), got {params!r}")
     pts = np.stack([r.vector(p, 2, f"{where}.params[{i}]") for i, p in enumerate(params)])
     if absolute:
+        if float(np.linalg.norm(end - start)) <= 1e-9:
+            raise r.fail(where, "a curved edge whose ends coincide")
         pts = absolute_to_relative(start, end, pts)
     return Curvature(kind, pts.tolist())
 
@@ -233,6 +235,11 @@ def _parse_panel(r: _Reader, name: str, raw: Any, scale: float, absolute: bool) 
     translation = r.vector(raw.get("translation", [0, 0, 0]), 3, f"{where}.translation") * scale
     rotation = r.vector(raw.get("rotation", [0, 0, 0]), 3, f"{where}.rotation")
     label = raw.get("label")
+    for text, place in ((name, where), (str(label) if label else "", f"{where}.label")):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:  # a lone surrogate escape: no file could hold the name
+            raise r.fail(place, f"text that is not valid Unicode ({err.reason})") from err
     panel = Panel(name, vertices, edges, translation, rotation, str(label) if label else None)
     check_panel_bounds(panel, r.source, where)
     if panel_area(panel) < 1e-6:
@@ -415,6 +422,7 @@ def check_panel_bounds(panel: Panel, source: str | None, where: str) -> None:
     bound(float(np.abs(panel.translation).max()), f"{where}.translation", "translation (cm)")
     if float(np.ptp(panel.vertices, axis=0).min()) <= 1e-9:
         raise PatternError("panel has zero area (its vertices lie on a line)", source=source, where=where)
+    outline = 0.0
     for i, e in enumerate(panel.edges):
         place = f"{where}.edges[{i}]"
         a, b = panel.vertices[e.start], panel.vertices[e.end]
@@ -429,6 +437,9 @@ def check_panel_bounds(panel: Panel, source: str | None, where: str) -> None:
         length = panel.edge_length(i)
         if not np.isfinite(length):
             raise PatternError(f"edge length is not finite ({length})", source=source, where=place)
+        outline += length
+    # the area check and the box mesher sample the outline at 2 cm or finer: bound that first
+    limits.check("max_outline_points", outline / 2.0, PatternError, source, where, "outline points at 2 cm")
 
 
 def panel_area(panel: Panel, max_edge: float = 2.0) -> float:

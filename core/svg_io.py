@@ -314,7 +314,9 @@ def _flatten(root: ET.Element, source: str) -> list[tuple[str, ET.Element, Any]]
     }
     out: list[tuple[str, ET.Element, Any]] = []
 
-    def walk(parent: ET.Element, tf: np.ndarray) -> None:
+    def walk(parent: ET.Element, tf: np.ndarray, depth: int = 0) -> None:
+        if depth > MAX_GROUP_DEPTH:
+            raise PatternError(f"groups nested deeper than {MAX_GROUP_DEPTH}", source=source)
         for el in parent:
             tag = _local(el.tag)
             if (tag not in _SHAPES and tag not in _CONTAINERS) or el.get("data-role") == _ANNOTATION:
@@ -326,12 +328,15 @@ def _flatten(root: ET.Element, source: str) -> list[tuple[str, ET.Element, Any]]
             except Exception as err:  # svgpathtools raises many kinds on bad input
                 raise PatternError(f"cannot read shape: {err}", source=source, where=place) from err
             if shape is None:  # a group (nested <svg> viewports are treated as plain groups)
-                walk(el, el_tf)
+                walk(el, el_tf, depth + 1)
             else:
                 out.append((place, el, shape))
 
     walk(root, np.identity(3))
     return out
+
+
+MAX_GROUP_DEPTH = 64  # nested <g>/<svg>: drawing programs stay far below; Python's stack does not
 
 
 def _finite(seg: Any) -> bool:

@@ -17,15 +17,29 @@ import sys
 from _bootstrap import load_package
 
 
+def centimetres(low: float, high: float):
+    """An argparse type: a finite length in [low, high] cm (else argparse's usage error)."""
+
+    def parse(text: str) -> float:
+        value = float(text)
+        if not low <= value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"expected {low:g}-{high:g} cm, got {text}")
+        return value
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("pattern", help="GarmentCode specification .json or .svg")
     ap.add_argument("--report", help="write the report as JSON here")
     ap.add_argument("--boxmesh", help="write the box mesh (.obj or .ply) here")
-    ap.add_argument("--edge-length", type=float, default=2.0, help="box mesh edge length in cm")
+    ap.add_argument(
+        "--edge-length", type=centimetres(0.05, 1000.0), default=2.0, help="box mesh edge length in cm"
+    )
     ap.add_argument("--mesh", help="a draped mesh (.ply with panel/u/v) whose seam gaps to measure")
-    ap.add_argument("--length-tol", type=float, default=1.0, help="cm")
-    ap.add_argument("--gap-tol", type=float, default=0.5, help="cm")
+    ap.add_argument("--length-tol", type=centimetres(0.0, 1000.0), default=1.0, help="cm")
+    ap.add_argument("--gap-tol", type=centimetres(0.0, 1000.0), default=0.5, help="cm")
     args = ap.parse_args(argv)
 
     pkg = load_package()

@@ -314,6 +314,46 @@ def check_options(options: RefineOptions, source: str) -> None:
         raise fail("time_budget_s", f"expected a positive number of seconds, got {budget!r}")
     if not is_int(options.max_texels) or options.max_texels < 1:
         raise fail("max_texels", f"expected a positive integer, got {options.max_texels!r}")
+    if options.nuvo is not None:
+        check_nuvo_overrides(options.nuvo, source)
+
+
+NUVO_RANGES = {
+    "n_charts": (1, 64),
+    "hidden": (1, 4096),
+    "layers": (2, 32),
+    "pe_chart": (0, 16),
+    "pe_texture": (0, 16),
+    "pe_surface": (0, 16),
+    "iterations": (1, 1_000_000),
+    "points": (3, 1_000_000),
+    "uv_samples": (1, 1_000_000),
+    "lr": (1e-12, 10.0),
+    "sigma_lr": (0.0, 10.0),
+    "sigma_init": (1e-9, 1e9),
+    "seed_iterations": (0, 1_000_000),
+    "seed_lr": (1e-12, 10.0),
+}
+
+
+def check_nuvo_overrides(nuvo: object, source: str) -> None:
+    """``RefineOptions.nuvo``: a mapping of NuvoConfig fields in their ranges (MeshError)."""
+    from ..config_check import check_config
+    from ..errors import ConfigError
+    from ..nuvo.network import NuvoConfig
+
+    if not isinstance(nuvo, dict):
+        raise MeshError(
+            f"expected a mapping of Nuvo settings, got {type(nuvo).__name__}", source, "options.nuvo"
+        )
+    try:
+        check_config(NuvoConfig, {k: v for k, v in nuvo.items() if k != "weights"}, source, NUVO_RANGES)
+    except ConfigError as err:
+        raise MeshError(
+            err.message, source=source, where=f"options.nuvo.{err.where or ''}".rstrip(".")
+        ) from err
+    if "weights" in nuvo and not isinstance(nuvo["weights"], dict):
+        raise MeshError("expected a mapping of loss weights", source=source, where="options.nuvo.weights")
 
 
 def surface_area(vertices: np.ndarray, faces: np.ndarray) -> float:
