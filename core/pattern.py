@@ -303,7 +303,7 @@ def pattern_from_dict(
     order = pattern.get("panel_order") or list(raw_panels)
     if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
         order = list(raw_panels)
-    order = [n for n in order if n in raw_panels] + [n for n in raw_panels if n not in order]
+    order = list(dict.fromkeys([n for n in order if n in raw_panels] + list(raw_panels)))  # each once
     panels = {n: _parse_panel(r, n, raw_panels[n], scale, coords == "absolute") for n in order}
     raw_stitches = pattern.get("stitches", [])
     if not isinstance(raw_stitches, list):

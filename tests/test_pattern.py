@@ -407,3 +407,18 @@ def test_save_pattern_writes_loadable_json(tmp_path):
     # overwriting in place works too
     save_pattern(back, out)
     _assert_same_pattern(p, load_pattern(out))
+
+
+def test_a_panel_order_that_repeats_names_parses_each_panel_once(monkeypatch):
+    """Fuzz case 3025: a panel_order of 100k copies of a name parsed that panel 100k times
+    (229 s); the order keeps its first mention of each name."""
+    import core.pattern as pattern_module
+
+    data = json.loads((DATA / "gc_flare_skirt_specification.json").read_text())
+    names = list(data["pattern"]["panels"])
+    data["pattern"]["panel_order"] = [names[-1]] * 100_000 + names
+    calls = []
+    real = pattern_module._parse_panel
+    monkeypatch.setattr(pattern_module, "_parse_panel", lambda r, n, *a: calls.append(n) or real(r, n, *a))
+    p = pattern_from_dict(data, source="order.json")
+    assert sorted(calls) == sorted(names) and next(iter(p.panels)) == names[-1]
