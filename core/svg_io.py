@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import limits
 from .curves import Curvature, absolute_to_relative
 from .errors import PatternError
 from .inputs import input_file
@@ -520,8 +521,9 @@ def load_svg(path: str | Path, units: str | None = None) -> Pattern:
         for k, sub in enumerate(shape.continuous_subpaths()):
             if len(sub) == 0:
                 continue
+            limits.check("max_panels", len(panels) + 1, PatternError, source, place, "panel count")
             name = base if k == 0 else f"{base}_{k}"
-            while name in panels:
+            while name in panels:  # at most max_panels names: the renaming stays short
                 name += "_"
             info = saved.get(name)
             if info is not None and not isinstance(info, dict):

@@ -186,3 +186,11 @@ def test_model_and_nuvo_settings_out_of_range_are_named(tmp_path):
         with pytest.raises(MeshError) as err:
             check_options(RefineOptions(nuvo=nuvo), "mesh.obj")
         assert where in str(err.value)
+
+
+def test_an_svg_with_thousands_of_shapes_is_refused_at_the_panel_limit(tmp_path):
+    """5,000 rects with one id took 14 s (quadratic renaming) and SVGs had no panel limit."""
+    rects = "".join(
+        f'<rect id="a" x="{(i % 150) * 3}" y="{(i // 150) * 3}" width="2" height="2"/>' for i in range(5000)
+    )
+    assert "max_panels" in _refused(_svg(tmp_path, rects))
