@@ -74,6 +74,14 @@ def mesh_from_arrays(
     if uv is not None and not np.isfinite(np.asarray(uv, np.float64)).all():
         bad = int(np.flatnonzero(~np.isfinite(np.asarray(uv, np.float64).reshape(-1, 2)).all(axis=1))[0])
         raise MeshError("UV coordinates are not finite", source=source, where=f"vertex {bad}")
+    if uv is not None and np.asarray(uv).size:  # pattern coordinates (cm): as bounded as positions
+        limits.check(
+            "max_extent_cm",
+            float(np.abs(np.asarray(uv, np.float64)).max()),
+            MeshError,
+            source,
+            what="UV (cm)",
+        )
     return BaseMesh(
         v,
         f,

@@ -194,3 +194,18 @@ def test_an_svg_with_thousands_of_shapes_is_refused_at_the_panel_limit(tmp_path)
         f'<rect id="a" x="{(i % 150) * 3}" y="{(i // 150) * 3}" width="2" height="2"/>' for i in range(5000)
     )
     assert "max_panels" in _refused(_svg(tmp_path, rects))
+
+
+def test_pattern_uvs_past_the_extent_limit_are_refused_before_the_lookup():
+    """Finite but huge pattern coordinates (u x 1e300) went out of range in the k-d tree."""
+    from core.boxmesh import build_box_mesh
+    from core.pattern import load_pattern
+    from core.refiner.refine import RefineInput, RefineOptions, Refiner, refine
+
+    pattern = load_pattern(Path(__file__).resolve().parents[1] / "presets" / "patterns" / "skirt.json")
+    m = build_box_mesh(pattern, 4.0)
+    base = RefineInput(
+        m.vertices, m.faces, m.panel_ids, m.uv * np.array([1e300, 1.0]), pattern=pattern, source="huge uv"
+    )
+    with pytest.raises(MeshError, match="max_extent_cm"):
+        refine(base, Refiner(device="cpu"), RefineOptions(device="cpu", steps=1))

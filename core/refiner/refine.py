@@ -219,7 +219,14 @@ def prepare_base(
     options: RefineOptions | None = None,
 ):
     """(vertices, faces, charts, extras for the result, upsampled) of the base at the model's edge."""
-    checked = mesh_from_arrays(base.vertices, base.faces, source=base.source)  # shapes, NaN, indices
+    per_vertex = base.panel_ids is not None and base.pattern_uv is not None
+    checked = mesh_from_arrays(  # shapes, NaN, indices, extents
+        base.vertices,
+        base.faces,
+        base.panel_ids if per_vertex else None,
+        base.pattern_uv if per_vertex else None,
+        source=base.source,
+    )
     v, f = checked.vertices, checked.faces
     upsample = needs_upsampling(v, f, target_edge)
     if upsample:
