@@ -15,8 +15,6 @@ import yaml
 from .errors import ConfigError
 from .inputs import input_file
 
-MAX_CONFIG_BYTES = 1 << 20
-
 
 def read_config(path: str | Path) -> dict:
     """A YAML mapping from ``path``; a missing file, bad YAML or a non-mapping is a ConfigError."""
@@ -81,12 +79,11 @@ def check_config(
             raise ConfigError(f"expected {expected}, got {value!r:.60}", source=source, where=key)
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"must be finite, got {value}", source=source, where=key)
-        if key in ranges and isinstance(value, int | float) and value is not None:
+        if key in ranges and isinstance(value, int | float):
             low, high = ranges[key]
             if not low <= value <= high:
                 raise ConfigError(f"must lie in [{low:g}, {high:g}], got {value:g}", source=source, where=key)
         allowed = (choices or {}).get(key)
         if allowed is not None and value is not None and value not in allowed:
-            raise ConfigError(
-                f"expected one of {', '.join(map(str, allowed))}, got {value!r:.60}", source, key
-            )
+            options = ", ".join(map(str, allowed))
+            raise ConfigError(f"expected one of {options}, got {value!r:.60}", source=source, where=key)

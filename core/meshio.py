@@ -71,17 +71,13 @@ def mesh_from_arrays(
                 f"({np.asarray(arr).size // width} for {len(v)} vertices)",
                 source=source,
             )
-    if uv is not None and not np.isfinite(np.asarray(uv, np.float64)).all():
-        bad = int(np.flatnonzero(~np.isfinite(np.asarray(uv, np.float64).reshape(-1, 2)).all(axis=1))[0])
-        raise MeshError("UV coordinates are not finite", source=source, where=f"vertex {bad}")
-    if uv is not None and np.asarray(uv).size:  # pattern coordinates (cm): as bounded as positions
-        limits.check(
-            "max_extent_cm",
-            float(np.abs(np.asarray(uv, np.float64)).max()),
-            MeshError,
-            source,
-            what="UV (cm)",
-        )
+    if uv is not None:
+        uv_cm = np.asarray(uv, np.float64).reshape(-1, 2)
+        if not np.isfinite(uv_cm).all():
+            bad = int(np.flatnonzero(~np.isfinite(uv_cm).all(axis=1))[0])
+            raise MeshError("UV coordinates are not finite", source=source, where=f"vertex {bad}")
+        if uv_cm.size:  # pattern coordinates (cm): as bounded as positions
+            limits.check("max_extent_cm", float(np.abs(uv_cm).max()), MeshError, source, what="UV (cm)")
     return BaseMesh(
         v,
         f,

@@ -112,11 +112,9 @@ def check_description(desc: dict, source: str) -> None:
         and all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 4096 for w in widths)
     ):
         raise fail("network.widths", f"expected 1-8 integers in 1..4096, got {widths!r}")
-    for key, low, high in (("stem_stride", 1, 8), ("fine_width", 0, 4096), ("blocks_per_level", 0, 16)):
-        v = net.get(key, low)
-        if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
-            raise fail(f"network.{key}", f"expected an integer in {low}..{high}, got {v!r}")
-    for key, low, high in (("mid_blocks", 0, 16), ("time_dim", 1, 4096), ("groups", 1, 4096)):
+    shape = (("stem_stride", 1, 8), ("fine_width", 0, 4096), ("blocks_per_level", 0, 16))
+    shape += (("mid_blocks", 0, 16), ("time_dim", 1, 4096), ("groups", 1, 4096))
+    for key, low, high in shape:
         v = net.get(key, low)
         if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
             raise fail(f"network.{key}", f"expected an integer in {low}..{high}, got {v!r}")

@@ -347,18 +347,18 @@ def check_nuvo_overrides(nuvo: object, source: str) -> None:
     """``RefineOptions.nuvo``: a mapping of NuvoConfig fields in their ranges (MeshError)."""
     from ..config_check import check_config
     from ..errors import ConfigError
-    from ..nuvo.network import NuvoConfig
+    from ..nuvo.config import NuvoConfig  # plain dataclasses: no torch to check options
 
     if not isinstance(nuvo, dict):
+        kind = type(nuvo).__name__
         raise MeshError(
-            f"expected a mapping of Nuvo settings, got {type(nuvo).__name__}", source, "options.nuvo"
+            f"expected a mapping of Nuvo settings, got {kind}", source=source, where="options.nuvo"
         )
     try:
         check_config(NuvoConfig, {k: v for k, v in nuvo.items() if k != "weights"}, source, NUVO_RANGES)
     except ConfigError as err:
-        raise MeshError(
-            err.message, source=source, where=f"options.nuvo.{err.where or ''}".rstrip(".")
-        ) from err
+        where = f"options.nuvo.{err.where}" if err.where else "options.nuvo"
+        raise MeshError(err.message, source=source, where=where) from err
     if "weights" in nuvo and not isinstance(nuvo["weights"], dict):
         raise MeshError("expected a mapping of loss weights", source=source, where="options.nuvo.weights")
 
